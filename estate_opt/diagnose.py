@@ -1,0 +1,97 @@
+"""Say in words why a scenario cannot be met.
+
+``precheck`` runs before the model is built and catches what can be seen cheaply from the
+data: zones no available site can reach, standards no site can meet, too little space, limits
+that contradict the flags. Each finding names the zones, services or sites and the amount
+missing, e.g. "zones E01006074, ... have no site able to host gp within 15 min".
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from estate_opt.estate import Estate
+from estate_opt.model import ModelOptions
+
+
+def _ids(values, n=6) -> str:
+    values = list(values)
+    more = f" and {len(values) - n} more" if len(values) > n else ""
+    return ", ".join(map(str, values[:n])) + more
+
+
+def _fmt_min(v) -> str:
+    return "no limit" if pd.isna(v) else f"{v:g} min"
+
+
+def precheck(estate: Estate, o: ModelOptions) -> list[str]:
+    """Reasons the scenario is certainly infeasible (empty list: none found)."""
+    out = []
+    sites, services = estate.sites, estate.services
+    open_sites = sites.index[sites.fixed != "dispose"]
+    pairs = estate.pairs[estate.pairs.site_id.isin(open_sites)]
+    for k, svc in services.iterrows():
+        need = estate.demand[estate.demand.service_id == k]
+        if need.empty:
+            continue
+        reach = pairs[pairs.service_id == k]
+        lost = sorted(set(need.zone_id) - set(reach.zone_id))
+        if lost:
+            out.append(f"zones {_ids(lost)} have no site able to host {k} within {_fmt_min(svc.catchment)} "
+                       f"({len(lost)} zone(s), {need[need.zone_id.isin(lost)].demand.sum():,.0f} "
+                       f"{svc.demand_unit}s); allow {k} at a nearer site (can_host), relax its standard, "
+                       "or keep a disposed site")
+        if svc.required_share > 0 and pd.notna(svc.max_travel_min):
+            reachable = need[need.zone_id.isin(reach[reach.within].zone_id)].demand.sum()
+            if reachable + 1e-9 < svc.required_share * svc.total_demand:
+                out.append(f"{k}: at most {reachable / svc.total_demand:.1%} of demand can be within "
+                           f"{svc.max_travel_min:g} min of a site able to host it, but {svc.required_share:.0%} "
+                           "is required")
+    sigma = services.space_m2_per_unit
+    need_m2 = float((sigma * services.total_demand).sum())
+    have_m2 = float(sites.loc[open_sites, "capacity_m2"].sum())
+    if need_m2 > have_m2 * (1 + 1e-9):
+        out.append(f"services need {need_m2:,.0f} m² but the sites not marked for disposal have only "
+                   f"{have_m2:,.0f} m² ({need_m2 - have_m2:,.0f} m² short)")
+    for k, svc in services.iterrows():
+        if sigma[k] <= 0:
+            continue
+        hosts = estate.hostable.site_id[(estate.hostable.service_id == k) & estate.hostable.site_id.isin(open_sites)]
+        cap = float(sites.loc[hosts, "capacity_m2"].sum())
+        if sigma[k] * svc.total_demand > cap * (1 + 1e-9):
+            out.append(f"{k} needs {sigma[k] * svc.total_demand:,.0f} m² but the sites able to host it have only "
+                       f"{cap:,.0f} m²")
+    kept = int((sites.fixed == "retain").sum())
+    n_open = len(open_sites)
+    for label, limit in (("exact_sites", o.exact_sites), ("max_sites", o.max_sites)):
+        if limit is not None and limit < kept:
+            out.append(f"constraints.{label} = {limit} but {kept} sites must be retained")
+    for label, limit in (("exact_sites", o.exact_sites), ("min_sites", o.min_sites)):
+        if limit is not None and limit > n_open:
+            out.append(f"constraints.{label} = {limit} but only {n_open} sites are not marked for disposal")
+    if o.capital_budget is not None:
+        must = float(sites.loc[sites.fixed == "retain", "backlog_gbp"].sum())
+        if must > o.capital_budget * (1 + 1e-9):
+            out.append(f"the capital budget £{o.capital_budget:,.0f} is below the backlog of the sites that must be "
+                       f"retained (£{must:,.0f})")
+    if o.min_annual_saving is not None:
+        possible = float(sites.loc[sites.fixed != "retain", "running_cost_gbp"].sum())
+        if possible + 1e-6 < o.min_annual_saving:
+            out.append(f"the savings target £{o.min_annual_saving:,.0f}/yr exceeds the running cost of every site "
+                       f"that may go (£{possible:,.0f}/yr)")
+    return out
+
+
+def explain_infeasible(estate: Estate, o: ModelOptions) -> str:
+    """The message for a scenario the solver proved infeasible."""
+    reasons = precheck(estate, o)
+    if reasons:
+        return "the scenario cannot be met:\n  - " + "\n  - ".join(reasons)
+    active = [name for name, v in (("site count limits", o.exact_sites is not None or o.min_sites is not None
+                                    or o.max_sites is not None),
+                                   ("capital budget", o.capital_budget is not None),
+                                   ("savings target", o.min_annual_saving is not None)) if v]
+    extra = f" together with the {', '.join(active)}" if active else ""
+    return ("the solver proved that no plan meets every requirement at once: the travel standards, capacities and "
+            f"incompatibilities{extra} conflict, although each can be met on its own. Relax one (a looser "
+            "standard, a larger budget, fewer must-retain sites) and run again.")

@@ -1,0 +1,1 @@
+"""Readers for input files and published benchmark formats."""

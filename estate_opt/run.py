@@ -1,0 +1,161 @@
+"""Run a scenario end to end: load -> check -> build -> solve -> plan -> write.
+
+The CLI is a thin shell over :func:`run_scenario`; notebooks and benchmarks call the same steps.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Callable
+
+import pulp
+import yaml
+
+from estate_opt import diagnose
+from estate_opt.errors import InfeasibleError, SolverError
+from estate_opt.estate import Estate, load_estate
+from estate_opt.model import EstateModel, ModelOptions, build_model
+from estate_opt.plan import Plan, decisions_from_model, make_plan
+from estate_opt.scenario import Scenario, Solver
+from estate_opt.solve import SolveResult, Status, solve
+
+Progress = Callable[[str], None]
+
+
+def _quiet(_msg: str) -> None:
+    pass
+
+
+def solve_estate(estate: Estate, options: ModelOptions, solver: Solver, scenario_name: str = "scenario",
+                 progress: Progress = _quiet, timings: dict | None = None) -> tuple[Plan, EstateModel]:
+    """Build, solve and read back a plan; raise with an explanation when there is none."""
+    timings = {} if timings is None else timings
+    reasons = diagnose.precheck(estate, options)
+    if reasons:
+        raise InfeasibleError("the scenario cannot be met:\n  - " + "\n  - ".join(reasons))
+    t = time.perf_counter()
+    progress(f"building the model ({len(estate.pairs):,} zone-service-site pairs, {len(estate.sites):,} sites)")
+    model = build_model(estate, options)
+    timings["build_s"] = time.perf_counter() - t
+    progress(f"  {len(model.problem.variables()):,} variables, {model.problem.numConstraints():,} constraints "
+             f"({timings['build_s']:.1f} s)")
+    progress(f"solving with {solver.name} (time limit {solver.time_limit_s:g} s, gap tolerance {solver.mip_gap:g})")
+    result = solve(model.problem, solver)
+    timings["solve_s"] = result.seconds
+    progress(f"  {result.describe()}")
+    if result.status == Status.INFEASIBLE:
+        raise InfeasibleError(diagnose.explain_infeasible(estate, options))
+    if not result.status.has_solution:
+        raise SolverError(f"the solver found no plan: {result.status.value} ({result.message}). "
+                          + ("Raise the time limit (--time-limit) or try the other solver."
+                             if result.status == Status.NO_SOLUTION else ""))
+    kept, allocation = decisions_from_model(model)
+    if options.travel_weight == 0:
+        t = time.perf_counter()
+        refined = _nearest_allocation(model, solver, progress)
+        timings["allocation_s"] = time.perf_counter() - t
+        if refined is not None:
+            allocation = refined
+    plan = make_plan(estate, kept, allocation, options, result, scenario_name)
+    return plan, model
+
+
+def _nearest_allocation(model: EstateModel, solver: Solver, progress: Progress):
+    """Among allocations costing the same, the one with the least travel (a second, LP solve).
+
+    With no travel weight the cost optimum leaves residents' allocation arbitrary; fixing the
+    sites and services chosen and minimising demand-weighted minutes, at no extra move cost,
+    sends residents to the nearest site that has room.
+    """
+    from estate_opt.plan import SHARE_EPS, allocation_table
+
+    import numpy as np
+
+    fixed = [*model.keep, *model.host]
+    saved = {v.name: v.varValue for v in model.problem.variables()}
+    for v in fixed:
+        val = round(v.varValue or 0.0)
+        v.lowBound = v.upBound = val
+    prob = model.problem
+    move_cost = pulp.value(model.move_cost) if model.fitout.size else 0.0
+    if model.fitout.size:
+        prob.addConstraint(model.move_cost <= move_cost + max(1e-6 * abs(move_cost), 1e-4), "Refine-move_cost")
+    prob.setObjective(model.travel)
+    result = solve(prob, Solver(name=solver.name, time_limit_s=solver.time_limit_s, mip_gap=0.0,
+                                threads=solver.threads, log=solver.log))
+    if result.status != Status.OPTIMAL:
+        progress(f"  nearest-site allocation not found ({result.status.value}); keeping the first allocation")
+        for v in prob.variables():
+            v.varValue = saved.get(v.name)
+        return None
+    progress(f"  residents sent to their nearest site with room ({result.seconds:.1f} s)")
+    p = model.pairs
+    share = np.array([x.varValue or 0.0 for x in p.x])
+    alloc = p.loc[share > SHARE_EPS, ["zone_id", "service_id", "site_id", "minutes", "demand", "within"]].copy()
+    alloc["share"] = np.clip(share[share > SHARE_EPS], 0.0, 1.0)
+    return allocation_table(alloc)
+
+
+def run_scenario(scenario: Scenario, out: str | Path | None = None, *, overwrite: bool = False,
+                 progress: Progress = _quiet, maps: bool = True) -> tuple[Plan, Path | None]:
+    """Load, solve and (when ``out`` is given) write a scenario's plan; return it and its folder."""
+    from estate_opt import writers
+
+    timings = {}
+    t = time.perf_counter()
+    if out is not None:  # refuse a bad folder before spending time on the solve
+        writers.check_out_dir(Path(out), _input_paths(scenario), overwrite)
+    progress(f"loading inputs of '{scenario.name}'")
+    estate = load_estate(scenario)
+    timings["load_s"] = time.perf_counter() - t
+    progress(f"  {len(estate.sites):,} sites, {len(estate.services):,} services, {len(estate.zones):,} zones; "
+             f"travel: {estate.travel_description} ({timings['load_s']:.1f} s)")
+    options = ModelOptions.from_scenario(scenario)
+    plan, _ = solve_estate(estate, options, scenario.solver, scenario.name, progress, timings)
+    if out is None:
+        return plan, None
+    t = time.perf_counter()
+    progress(f"writing the plan to {out}")
+    folder = write_plan(plan, estate, scenario, Path(out), overwrite=overwrite, timings=timings, maps=maps)
+    timings["write_s"] = time.perf_counter() - t
+    return plan, folder
+
+
+def _input_paths(scenario: Scenario) -> list[Path]:
+    i = scenario.inputs
+    paths = [i.sites, i.services, i.zones, i.occupation, i.travel_times, i.boundaries, i.assumptions,
+             scenario.travel.network, scenario.path]
+    return [Path(p) for p in paths if p is not None]
+
+
+def write_plan(plan: Plan, estate: Estate, scenario: Scenario, out: Path, *, overwrite: bool = False,
+               timings: dict | None = None, maps: bool = True) -> Path:
+    """Write every output of a plan into ``out`` atomically."""
+    from estate_opt import maps as maps_mod
+    from estate_opt import writers
+
+    out = writers.check_out_dir(out, _input_paths(scenario), overwrite)
+    settings = scenario.to_dict()
+    files: dict[str, object] = {
+        "sites.csv": plan.sites, "disposals.csv": plan.disposals, "moves.csv": plan.moves,
+        "allocation.csv": plan.allocation, "access.csv": plan.services, "owners.csv": plan.owners,
+        "scenario.yaml": yaml.safe_dump(settings, sort_keys=False, allow_unicode=True),
+        "summary.json": writers.summary(plan, settings, estate.sources, estate.travel_description, timings or {}),
+    }
+    if plan.assumptions is not None:
+        files["assumptions.csv"] = plan.assumptions
+    if maps and estate.has_locations:
+        files["map.html"] = lambda p: maps_mod.write_map_html(plan, estate, p)
+        files["map.png"] = lambda p: maps_mod.write_map_png(plan, estate, p)
+        files["plan.gpkg"] = lambda p: _write_gpkg(plan, p)
+    return writers.write_run(out, files)
+
+
+def _write_gpkg(plan: Plan, path: Path) -> None:
+    """The sites with their decisions as a GeoPackage layer for GIS users (EPSG:27700)."""
+    import geopandas as gpd
+
+    g = gpd.GeoDataFrame(plan.sites, geometry=gpd.points_from_xy(plan.sites.easting, plan.sites.northing),
+                         crs="EPSG:27700")
+    g.to_file(path, layer="sites", driver="GPKG")

@@ -1,0 +1,317 @@
+"""Scenario files: YAML that names the inputs and sets the rules a board chooses.
+
+Every setting is a dataclass field with a type and a default, so the file is validated
+field by field: an unknown key gets a "did you mean" and a wrong type says what is expected.
+Paths are resolved relative to the scenario file. YAML is read with ``yaml.safe_load``.
+
+Example::
+
+    name: Trafford, 20-minute library standard
+    inputs:
+      sites: ../data/trafford/sites.csv
+      services: ../data/trafford/services.csv
+      occupation: ../data/trafford/occupation.csv
+      zones: ../data/trafford/zones.csv
+    services:
+      library: {max_travel_min: 20}
+    economics: {discount_rate: 0.035, appraisal_years: 30}
+    constraints: {max_sites: 80}
+    solver: {name: highs, time_limit_s: 300}
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import difflib
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from estate_opt.errors import InputError, Problems
+
+
+@dataclass
+class Inputs:
+    sites: Path | None = None
+    services: Path | None = None
+    zones: Path | None = None
+    occupation: Path | None = None  # optional: an estate with no services today
+    travel_times: Path | None = None  # optional: given zone->site minutes
+    boundaries: Path | None = None  # optional: zone polygons for maps (zone_id column)
+    assumptions: Path | None = None  # optional: assumptions table copied into every run
+    sheets: dict = field(default_factory=dict)  # table -> sheet name, for XLSX inputs
+    layers: dict = field(default_factory=dict)  # table -> layer name, for GeoPackage inputs
+
+
+@dataclass
+class Travel:
+    method: str = "straight_line"  # straight_line | network | matrix
+    detour_factor: float = 1.3  # road distance / straight-line distance
+    speed_kmh: float = 20.0  # door-to-door speed along the road
+    access_min: float = 0.0  # fixed minutes added to every trip (parking, waiting)
+    network: Path | None = None  # .osm.pbf road network, for method: network
+    connector_speed_kmh: float = 5.0  # walking speed from a point to the nearest road
+
+
+@dataclass
+class Economics:
+    discount_rate: float = 0.035  # HM Treasury Green Book
+    appraisal_years: int = 30
+    travel_weight_gbp_per_unit_min: float = 0.0  # £ per unit of demand per minute per year
+
+
+@dataclass
+class Constraints:
+    min_sites: int | None = None
+    max_sites: int | None = None
+    exact_sites: int | None = None  # "retain exactly p sites" (p-median)
+    capital_budget_gbp: float | None = None  # backlog of retained sites + fit-out
+    min_annual_saving_gbp: float | None = None  # on running costs, £/yr
+    must_retain: list = field(default_factory=list)  # site ids, on top of the sites file flags
+    must_dispose: list = field(default_factory=list)
+    lease_exit_by: dt.date | None = None  # leaseholds ending after this date cannot go
+
+
+@dataclass
+class Solver:
+    name: str = "highs"  # highs | cbc
+    time_limit_s: float = 600.0
+    mip_gap: float = 1e-6  # relative gap at which the solver may stop and call it optimal
+    threads: int | None = None
+    log: bool = False  # stream the solver's own log
+
+
+SERVICE_OVERRIDES = ("max_travel_min", "required_share", "catchment_max_min", "move_cost_gbp_per_m2",
+                     "space_m2_per_unit", "demand_rate", "incompatible_with")
+
+
+@dataclass
+class Scenario:
+    name: str = "scenario"
+    description: str = ""
+    inputs: Inputs = field(default_factory=Inputs)
+    travel: Travel = field(default_factory=Travel)
+    services: dict = field(default_factory=dict)  # service_id -> {setting: value}
+    economics: Economics = field(default_factory=Economics)
+    constraints: Constraints = field(default_factory=Constraints)
+    solver: Solver = field(default_factory=Solver)
+    path: Path | None = None  # the file it was read from
+
+    def to_dict(self) -> dict:
+        """Plain data (paths as strings) for summary.json and re-running."""
+
+        def plain(v):
+            if isinstance(v, Path):
+                return str(v)
+            if isinstance(v, (dt.date,)):
+                return v.isoformat()
+            if isinstance(v, dict):
+                return {k: plain(x) for k, x in v.items()}
+            if isinstance(v, (list, tuple)):
+                return [plain(x) for x in v]
+            return v
+
+        return plain(dataclasses.asdict(self))
+
+
+SECTIONS = {"inputs": Inputs, "travel": Travel, "economics": Economics, "constraints": Constraints, "solver": Solver}
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Read and validate a scenario YAML file; raise :class:`InputError` listing every problem."""
+    path = Path(path)
+    problems = Problems()
+    if not path.exists():
+        raise InputError([_p(path, "the scenario file does not exist", "check the path")])
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as e:
+        raise InputError([_p(path, f"not valid YAML: {e}", "check indentation and colons")]) from None
+    if not isinstance(data, dict):
+        raise InputError([_p(path, "the scenario must be a mapping of settings", "see scenarios/trafford.yaml")])
+    sc = from_dict(data, path.parent, str(path), problems)
+    sc.path = path.resolve()
+    problems.raise_if_any()
+    return sc
+
+
+def from_dict(data: dict, base: Path, source: str, problems: Problems | None = None) -> Scenario:
+    """Build a Scenario from plain data; relative paths resolve against ``base``."""
+    own = problems is None
+    problems = problems or Problems()
+    sc = Scenario()
+    for key, value in data.items():
+        if key in SECTIONS:
+            if value is None:
+                continue
+            if not isinstance(value, dict):
+                problems.add(source, f"'{key}' must be a mapping of settings", f"see the {key} section in the README")
+                continue
+            setattr(sc, key, _section(SECTIONS[key], value, f"{key}", base, source, problems))
+        elif key in ("name", "description"):
+            setattr(sc, key, str(value))
+        elif key == "services":
+            sc.services = _service_overrides(value, source, problems)
+        else:
+            problems.add(source, f"unknown setting '{key}'", _suggest(key, ["name", "description", "services", *SECTIONS]))
+    _check(sc, source, problems)
+    if own:
+        problems.raise_if_any()
+    return sc
+
+
+def _section(cls, values: dict, prefix: str, base: Path, source: str, problems: Problems):
+    hints = typing.get_type_hints(cls)
+    names = [f.name for f in dataclasses.fields(cls)]
+    obj = cls()
+    for key, value in values.items():
+        if key not in names:
+            problems.add(source, f"unknown setting '{prefix}.{key}'", _suggest(key, names))
+            continue
+        try:
+            setattr(obj, key, _convert(value, hints[key], base))
+        except (TypeError, ValueError) as e:
+            problems.add(source, f"'{prefix}.{key}': {e}", f"expected {_describe(hints[key])}")
+    return obj
+
+
+def _convert(value, hint, base: Path):
+    """Convert a YAML value to the field's type, or raise ValueError saying why."""
+    args = typing.get_args(hint)
+    optional = type(None) in args
+    if value is None:
+        if optional:
+            return None
+        raise ValueError("must not be empty")
+    target = next((a for a in args if a is not type(None)), hint) if args and typing.get_origin(hint) is not None \
+        and typing.get_origin(hint) not in (list, dict) else hint
+    origin = typing.get_origin(target) or target
+    if target is Path:
+        p = Path(str(value)).expanduser()
+        return (base / p).resolve() if not p.is_absolute() else p
+    if target is bool:
+        if isinstance(value, bool):
+            return value
+        raise ValueError(f"{value!r} is not true/false")
+    if target is int:
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or int(value) != value:
+            raise ValueError(f"{value!r} is not a whole number")
+        return int(value)
+    if target is float:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ValueError(f"{value!r} is not a number")
+        return float(value)
+    if target is str:
+        return str(value)
+    if target is dt.date:
+        if isinstance(value, dt.date):
+            return value
+        return dt.date.fromisoformat(str(value))
+    if origin is list:
+        if isinstance(value, str):
+            return [value]
+        if not isinstance(value, list):
+            raise ValueError(f"{value!r} is not a list")
+        return [str(v) for v in value]
+    if origin is dict:
+        if not isinstance(value, dict):
+            raise ValueError(f"{value!r} is not a mapping")
+        return {str(k): str(v) for k, v in value.items()}
+    raise TypeError(f"unsupported setting type {hint}")
+
+
+def _describe(hint) -> str:
+    return str(hint).replace("typing.", "").replace("pathlib.", "").replace("datetime.", "")
+
+
+def _service_overrides(value, source: str, problems: Problems) -> dict:
+    if not isinstance(value, dict):
+        problems.add(source, "'services' must map service ids to settings", "e.g. services: {gp: {max_travel_min: 15}}")
+        return {}
+    out = {}
+    for sid, settings in value.items():
+        if not isinstance(settings, dict):
+            problems.add(source, f"'services.{sid}' must be a mapping", "e.g. {max_travel_min: 15}")
+            continue
+        clean = {}
+        for key, v in settings.items():
+            if key not in SERVICE_OVERRIDES:
+                problems.add(source, f"unknown service setting 'services.{sid}.{key}'", _suggest(key, SERVICE_OVERRIDES))
+            elif key == "incompatible_with":
+                clean[key] = tuple(sorted([v] if isinstance(v, str) else [str(x) for x in (v or [])]))
+            elif v is not None and (isinstance(v, bool) or not isinstance(v, (int, float))):
+                problems.add(source, f"'services.{sid}.{key}' is not a number: {v!r}", "write a plain number")
+            else:
+                clean[key] = None if v is None else float(v)
+        out[str(sid)] = clean
+    return out
+
+
+def _check(sc: Scenario, source: str, problems: Problems) -> None:
+    for name in ("sites", "services", "zones"):
+        if getattr(sc.inputs, name) is None:
+            problems.add(source, f"inputs.{name} is not given", f"name the {name} file under inputs:")
+    for name in ("sites", "services", "zones", "occupation", "travel_times", "boundaries", "assumptions"):
+        p = getattr(sc.inputs, name)
+        if p is not None and not Path(p).exists():
+            problems.add(source, f"inputs.{name}: file not found: {p}", "paths are relative to the scenario file")
+    t = sc.travel
+    if t.method not in ("straight_line", "network", "matrix"):
+        problems.add(source, f"travel.method '{t.method}' is unknown", "use straight_line, network or matrix")
+    if t.method == "network" and (t.network is None or not Path(t.network).exists()):
+        problems.add(source, "travel.method is network but travel.network names no existing file",
+                     "give the road network (.osm.pbf) under travel.network")
+    if t.method == "matrix" and sc.inputs.travel_times is None:
+        problems.add(source, "travel.method is matrix but inputs.travel_times is not given", "name the travel times file")
+    for k in ("detour_factor", "speed_kmh", "connector_speed_kmh"):
+        if getattr(t, k) <= 0:
+            problems.add(source, f"travel.{k} must be greater than zero", "")
+    if t.access_min < 0:
+        problems.add(source, "travel.access_min must not be negative", "")
+    e = sc.economics
+    if not -0.5 < e.discount_rate < 1:
+        problems.add(source, f"economics.discount_rate {e.discount_rate} is not a rate", "write 0.035 for 3.5%")
+    if e.appraisal_years < 1:
+        problems.add(source, "economics.appraisal_years must be at least 1", "")
+    if e.travel_weight_gbp_per_unit_min < 0:
+        problems.add(source, "economics.travel_weight_gbp_per_unit_min must not be negative", "")
+    c = sc.constraints
+    for k in ("min_sites", "max_sites", "exact_sites", "capital_budget_gbp"):
+        v = getattr(c, k)
+        if v is not None and v < 0:
+            problems.add(source, f"constraints.{k} must not be negative", "")
+    if c.min_sites is not None and c.max_sites is not None and c.min_sites > c.max_sites:
+        problems.add(source, f"constraints.min_sites {c.min_sites} exceeds max_sites {c.max_sites}", "")
+    both = set(c.must_retain) & set(c.must_dispose)
+    if both:
+        problems.add(source, "sites both in constraints.must_retain and must_dispose", "remove them from one list",
+                     ids=sorted(both))
+    s = sc.solver
+    if s.name.lower() not in ("highs", "cbc"):
+        problems.add(source, f"solver.name '{s.name}' is unknown", "use highs or cbc")
+    s.name = s.name.lower()
+    if s.time_limit_s <= 0:
+        problems.add(source, "solver.time_limit_s must be positive", "")
+    if not 0 <= s.mip_gap < 1:
+        problems.add(source, "solver.mip_gap must be a share in [0, 1)", "write 0.01 for 1%")
+
+
+def annuity_factor(rate: float, years: int) -> float:
+    """Annual equivalent of £1 today: r / (1 - (1 + r)^-n); 1/n when r = 0 (1/yr)."""
+    if rate == 0:
+        return 1.0 / years
+    return rate / (1.0 - (1.0 + rate) ** -years)
+
+
+def _suggest(key: str, names) -> str:
+    close = difflib.get_close_matches(str(key), list(names), n=1)
+    return f"did you mean '{close[0]}'?" if close else f"known settings: {', '.join(names)}"
+
+
+def _p(path, message, fix):
+    from estate_opt.errors import InputProblem
+
+    return InputProblem(str(path), message, fix)

@@ -1,0 +1,241 @@
+"""Solve a built model and say honestly what the solver proved.
+
+PuLP reports ``status == Optimal`` when a time limit stops HiGHS or CBC with an incumbent;
+only the solution status tells "optimal" from "integer feasible". So the status here is read
+from the solver itself (HiGHS model status and primal solution status; CBC's result line and
+solution file), mapped to one :class:`Status`, and the proven gap is reported with every plan.
+Values are read only when a solution exists.
+
+CBC runs as a child process in its own process group with a hard wall-clock limit, so a
+time-out or Ctrl-C ends CBC too (PuLP's own call leaves it running when Python is killed).
+"""
+
+from __future__ import annotations
+
+import enum
+import math
+import os
+import re
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pulp
+
+from estate_opt.errors import SolverError
+from estate_opt.scenario import Solver
+
+
+class Status(str, enum.Enum):
+    OPTIMAL = "optimal"  # proven optimal within the gap tolerance
+    FEASIBLE = "feasible"  # a plan, stopped by a limit before proof; see the gap
+    INFEASIBLE = "infeasible"  # no plan meets every constraint
+    UNBOUNDED = "unbounded"
+    NO_SOLUTION = "no_solution"  # stopped by a limit before any plan was found
+    ERROR = "error"
+
+    @property
+    def has_solution(self) -> bool:
+        return self in (Status.OPTIMAL, Status.FEASIBLE)
+
+
+@dataclass
+class SolveResult:
+    status: Status
+    solver: str
+    solver_version: str
+    objective: float | None = None  # £/yr (the model's objective)
+    bound: float | None = None  # best proven lower bound
+    gap: float | None = None  # relative: (objective - bound) / |objective|
+    seconds: float = 0.0
+    time_limit_s: float | None = None
+    gap_tolerance: float | None = None
+    message: str = ""
+    log: list[str] = field(default_factory=list)
+
+    def describe(self) -> str:
+        gap = "n/a" if self.gap is None else f"{self.gap:.4%}"
+        return f"{self.status.value} (gap {gap}, {self.solver} {self.seconds:.1f} s)"
+
+
+def solve(problem: pulp.LpProblem, settings: Solver | None = None) -> SolveResult:
+    """Solve ``problem`` with the settings' solver; never raises for infeasible or time-limited runs."""
+    settings = settings or Solver()
+    if settings.name == "highs":
+        return _solve_highs(problem, settings)
+    if settings.name == "cbc":
+        return _solve_cbc(problem, settings)
+    raise SolverError(f"unknown solver '{settings.name}': use highs or cbc")
+
+
+def _relative_gap(obj, bound) -> float | None:
+    if obj is None or bound is None or not math.isfinite(obj) or not math.isfinite(bound):
+        return None
+    return max(0.0, obj - bound) / max(abs(obj), 1e-9)
+
+
+class _HiGHS(pulp.HiGHS):
+    """PuLP's HiGHS, without the banner HiGHS prints when created even with output off."""
+
+    def createAndConfigureSolver(self, lp):
+        if self.msg:
+            return super().createAndConfigureSolver(lp)
+        sys.stdout.flush()
+        saved = os.dup(1)
+        try:
+            with open(os.devnull, "w") as null:
+                os.dup2(null.fileno(), 1)
+                super().createAndConfigureSolver(lp)
+        finally:
+            os.dup2(saved, 1)
+            os.close(saved)
+
+
+def _solve_highs(problem: pulp.LpProblem, s: Solver) -> SolveResult:
+    try:
+        import highspy
+    except ImportError:
+        raise SolverError("HiGHS is not installed: pip install highspy (or choose solver: cbc)") from None
+    solver = _HiGHS(msg=s.log, gapRel=s.mip_gap, gapAbs=0.0 if s.mip_gap == 0 else None,
+                        threads=s.threads, timeLimit=s.time_limit_s)
+    t0 = time.perf_counter()
+    try:
+        problem.solve(solver)
+    except pulp.PulpSolverError as e:
+        return SolveResult(Status.ERROR, "highs", highspy.__version__ if hasattr(highspy, "__version__") else "",
+                           seconds=time.perf_counter() - t0, message=f"HiGHS failed: {e}")
+    seconds = time.perf_counter() - t0
+    h = problem.solverModel
+    info = h.getInfo()
+    ms = h.getModelStatus()
+    MS = highspy.HighsModelStatus
+    has_primal = info.primal_solution_status == 2  # kSolutionStatusFeasible
+    is_mip = any(v.cat == pulp.LpInteger for v in problem.variables())
+    offset = float(problem.objective.constant or 0.0)  # PuLP does not pass the constant to HiGHS
+    obj = info.objective_function_value + offset if has_primal else None
+    if is_mip:
+        bound = info.mip_dual_bound + offset if math.isfinite(info.mip_dual_bound) else None
+    else:
+        bound = obj if ms == MS.kOptimal else None
+    version = f"{h.version()}" if hasattr(h, "version") else ""
+    if ms == MS.kOptimal:
+        status = Status.OPTIMAL
+    elif ms in (MS.kInfeasible, MS.kUnboundedOrInfeasible):
+        status = Status.INFEASIBLE
+    elif ms == MS.kUnbounded:
+        status = Status.UNBOUNDED
+    elif ms in (MS.kTimeLimit, MS.kIterationLimit, MS.kInterrupt, MS.kSolutionLimit, MS.kObjectiveBound,
+                MS.kObjectiveTarget) or "limit" in h.modelStatusToString(ms).lower():
+        status = Status.FEASIBLE if has_primal else Status.NO_SOLUTION
+    else:
+        status = Status.ERROR
+    if status == Status.OPTIMAL and not has_primal:
+        status = Status.ERROR  # "optimal" without a primal solution is not a plan
+    gap = _relative_gap(obj, bound) if is_mip else (0.0 if status == Status.OPTIMAL else None)
+    return SolveResult(status, "highs", version, obj, bound, gap, seconds, s.time_limit_s, s.mip_gap,
+                       message=h.modelStatusToString(ms))
+
+
+_CBC_RESULT = re.compile(r"^Result - (.*)$", re.M)
+_CBC_NUM = {k: re.compile(rf"^{k}:\s+(\S+)", re.M) for k in ("Objective value", "Lower bound", "Gap")}
+
+
+def _solve_cbc(problem: pulp.LpProblem, s: Solver) -> SolveResult:
+    path = _cbc_path()
+    if path is None:
+        raise SolverError("CBC is not available: install it (apt install coinor-cbc, or pip install 'pulp[cbc]') "
+                          "or choose solver: highs")
+    cmd = pulp.COIN_CMD(path=path, msg=False)  # used only to read CBC's solution file
+    with tempfile.TemporaryDirectory(prefix="estate_opt_cbc_") as tmp:
+        mps, sol, logf = Path(tmp, "model.mps"), Path(tmp, "model.sol"), Path(tmp, "cbc.log")
+        vs, var_names, con_names, _ = problem.writeMPS(str(mps), rename=1)
+        args = [cmd.path, str(mps), "-sec", f"{s.time_limit_s:g}", "-timeMode", "elapsed",
+                "-ratioGap", f"{s.mip_gap:g}", "-allowableGap", "0" if s.mip_gap == 0 else "1e-9"]
+        if s.threads:
+            args += ["-threads", str(s.threads)]
+        args += ["-solve", "-printingOptions", "all", "-solution", str(sol)]
+        t0 = time.perf_counter()
+        # CBC can overrun its own limit (root LP on big capacitated models); enforce a hard one.
+        hard = s.time_limit_s + max(30.0, 0.25 * s.time_limit_s)
+        killed = False
+        with open(logf, "w") as log:
+            proc = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                    start_new_session=True)
+            try:
+                proc.wait(timeout=hard)
+            except subprocess.TimeoutExpired:
+                killed = True
+                _kill_group(proc)
+            except BaseException:
+                _kill_group(proc)  # Ctrl-C or any error: never leave CBC running
+                raise
+        seconds = time.perf_counter() - t0
+        text = logf.read_text(errors="replace")
+        version = (re.search(r"Version:\s*(\S+)", text) or re.search(r"(\d+\.\d+\.\d+)", text))
+        version = version.group(1) if version else ""
+        if killed:
+            return SolveResult(Status.NO_SOLUTION, "cbc", version, seconds=seconds, time_limit_s=s.time_limit_s,
+                               gap_tolerance=s.mip_gap, message=f"CBC overran its {s.time_limit_s:g} s limit and "
+                               f"was stopped after {seconds:.0f} s with no plan read", log=text.splitlines()[-30:])
+        result = (_CBC_RESULT.search(text).group(1).strip() if _CBC_RESULT.search(text) else "")
+        if not sol.exists():
+            return SolveResult(Status.ERROR, "cbc", version, seconds=seconds, message=f"CBC wrote no solution: {result}",
+                               log=text.splitlines()[-30:])
+        status0, values, *_ = cmd.readsol_MPS(str(sol), problem, vs, var_names, con_names)
+        first = sol.read_text().splitlines()[0] if sol.read_text() else ""
+    nums = {k: float(m.group(1)) for k, r in _CBC_NUM.items() if (m := r.search(text))}
+    status = _cbc_status(result, first, text, nums)
+    obj = bound = None
+    offset = float(problem.objective.constant or 0.0)  # CBC's log leaves out the objective constant
+    if status.has_solution:
+        problem.assignVarsVals(values)
+        obj = pulp.value(problem.objective)
+        bound = nums["Lower bound"] + offset if "Lower bound" in nums else (obj if status == Status.OPTIMAL else None)
+    gap = _relative_gap(obj, bound)
+    if status == Status.OPTIMAL and gap is None:
+        gap = 0.0
+    return SolveResult(status, "cbc", version, obj, bound, gap, seconds, s.time_limit_s, s.mip_gap,
+                       message=result, log=text.splitlines()[-30:])
+
+
+def _cbc_path() -> str | None:
+    """A CBC binary: one on PATH first, else the one bundled with PuLP 3."""
+    import shutil
+
+    from pulp.apis import coin_api
+
+    for p in (shutil.which("cbc"), getattr(coin_api, "pulp_cbc_path", None)):
+        if p and os.path.isfile(p) and os.access(p, os.X_OK):
+            return p
+    return None
+
+
+def _cbc_status(result: str, first: str, text: str, nums: dict) -> Status:
+    """CBC's outcome from its 'Result -' line, its solution file's first line and its log."""
+    low, head, log = result.lower(), first.lower(), text.lower()
+    if "optimal solution found" in low or head.startswith("optimal"):
+        return Status.OPTIMAL
+    if "infeasible" in low or "problem is infeasible" in log or head.startswith(("infeasible", "integer infeasible")):
+        return Status.INFEASIBLE
+    if "unbounded" in low or "problem is unbounded" in log or head.startswith("unbounded"):
+        return Status.UNBOUNDED
+    if "stopped" in low or head.startswith("stopped"):
+        found = "objective value" in head and nums.get("Objective value", 0.0) < 1e49 and \
+            "no feasible solution" not in log and "no integer solution" not in log
+        return Status.FEASIBLE if found else Status.NO_SOLUTION
+    return Status.ERROR
+
+
+def _kill_group(proc: subprocess.Popen) -> None:
+    try:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=5)
+    except (ProcessLookupError, subprocess.TimeoutExpired):
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass

@@ -1,0 +1,157 @@
+"""Travel times from zones to sites, as a long table of admissible pairs.
+
+Three ways to get minutes, chosen by the scenario's ``travel.method``:
+
+- ``straight_line`` (default): BNG distance x detour factor / speed + a fixed access time.
+  Pairs within a cut-off are found with a KD-tree, never by filling a zones x sites grid.
+- ``network``: shortest paths on a road network (``estate_opt.network``).
+- ``matrix``: minutes given in the inputs (e.g. from a routing engine, or a benchmark's costs).
+
+Every method answers the same two questions: all (zone, site) pairs within a cut-off, and each
+zone's nearest site among a set (for today's allocation).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy.spatial import cKDTree
+
+PAIR_COLUMNS = ["zone_id", "site_id", "minutes"]
+
+
+class StraightLine:
+    """minutes = access_min + distance_km x detour_factor / speed_kmh x 60."""
+
+    def __init__(self, detour_factor: float = 1.3, speed_kmh: float = 20.0, access_min: float = 0.0):
+        self.detour_factor = detour_factor
+        self.speed_kmh = speed_kmh
+        self.access_min = access_min
+        self.min_per_m = detour_factor / speed_kmh * 60.0 / 1000.0
+
+    def describe(self) -> str:
+        return (f"straight-line distance x {self.detour_factor:g} detour / {self.speed_kmh:g} km/h"
+                + (f" + {self.access_min:g} min access" if self.access_min else ""))
+
+    def times(self, zones: pd.DataFrame, sites: pd.DataFrame, max_minutes: float | None) -> pd.DataFrame:
+        """All pairs with minutes <= max_minutes (every pair when None). Frames have id index and x, y."""
+        if len(zones) == 0 or len(sites) == 0:
+            return pd.DataFrame(columns=PAIR_COLUMNS)
+        zxy = zones[["x", "y"]].to_numpy(float)
+        sxy = sites[["x", "y"]].to_numpy(float)
+        if max_minutes is None:
+            zi = np.repeat(np.arange(len(zxy)), len(sxy))
+            si = np.tile(np.arange(len(sxy)), len(zxy))
+        else:
+            radius = (max_minutes - self.access_min) / self.min_per_m
+            if radius < 0:
+                return pd.DataFrame(columns=PAIR_COLUMNS)
+            hits = cKDTree(sxy).query_ball_point(zxy, r=radius * (1 + 1e-12))
+            counts = np.fromiter((len(h) for h in hits), int, len(hits))
+            zi = np.repeat(np.arange(len(zxy)), counts)
+            si = np.fromiter((j for h in hits for j in h), int, counts.sum())
+        minutes = self.access_min + np.hypot(*(zxy[zi] - sxy[si]).T) * self.min_per_m
+        out = pd.DataFrame({"zone_id": zones.index.to_numpy()[zi], "site_id": sites.index.to_numpy()[si],
+                            "minutes": minutes})
+        if max_minutes is not None:
+            out = out[out.minutes <= max_minutes + 1e-9]
+        return out
+
+    def nearest(self, zones: pd.DataFrame, sites: pd.DataFrame) -> pd.DataFrame:
+        """Each zone's nearest site (fewest minutes)."""
+        if len(sites) == 0:
+            return pd.DataFrame(columns=PAIR_COLUMNS)
+        d, j = cKDTree(sites[["x", "y"]].to_numpy(float)).query(zones[["x", "y"]].to_numpy(float), k=1)
+        return pd.DataFrame({"zone_id": zones.index.to_numpy(), "site_id": sites.index.to_numpy()[j],
+                             "minutes": self.access_min + d * self.min_per_m})
+
+
+class Matrix:
+    """Minutes given as a long table (zone_id, site_id, minutes)."""
+
+    def __init__(self, table: pd.DataFrame, source: str = "travel times"):
+        self.table = table[PAIR_COLUMNS].reset_index(drop=True)
+        self.source = source
+
+    def describe(self) -> str:
+        return f"given travel times ({self.source})"
+
+    def times(self, zones, sites, max_minutes):
+        t = self.table[self.table.zone_id.isin(zones.index) & self.table.site_id.isin(sites.index)]
+        return t if max_minutes is None else t[t.minutes <= max_minutes + 1e-9]
+
+    def nearest(self, zones, sites):
+        t = self.times(zones, sites, None)
+        return t.loc[t.groupby("zone_id", sort=False).minutes.idxmin()] if len(t) else t
+
+
+class Network:
+    """Shortest paths on a road network graph (see :mod:`estate_opt.network`)."""
+
+    def __init__(self, graph, source: str, connector_speed_kmh: float = 5.0, access_min: float = 0.0):
+        self.graph = graph
+        self.source = source
+        self.connector_speed_kmh = connector_speed_kmh
+        self.access_min = access_min
+
+    def describe(self) -> str:
+        return f"shortest paths on the road network {self.source}"
+
+    def times(self, zones, sites, max_minutes):
+        from estate_opt.network import network_travel_times
+
+        if len(zones) == 0 or len(sites) == 0:
+            return pd.DataFrame(columns=PAIR_COLUMNS)
+        limit = None if max_minutes is None else max_minutes - self.access_min
+        t = network_travel_times(self.graph, _points(zones), _points(sites), max_minutes=limit,
+                                 connector_speed_kmh=self.connector_speed_kmh)
+        t = t.rename(columns={"origin_id": "zone_id", "destination_id": "site_id"})[PAIR_COLUMNS]
+        t["minutes"] = t["minutes"] + self.access_min
+        return t
+
+    def nearest(self, zones, sites):
+        t = self.times(zones, sites, None)
+        return t.loc[t.groupby("zone_id", sort=False).minutes.idxmin()] if len(t) else t
+
+
+def _points(df: pd.DataFrame) -> pd.DataFrame:
+    return pd.DataFrame({"id": df.index.to_numpy(), "x": df.x.to_numpy(float), "y": df.y.to_numpy(float)})
+
+
+def admissible_pairs(travel, zones: pd.DataFrame, sites: pd.DataFrame, services: pd.DataFrame,
+                     hostable: pd.DataFrame, demand: pd.DataFrame) -> pd.DataFrame:
+    """The long table of (zone, service, site) triples the model may use.
+
+    A triple is admissible when the zone has demand for the service, the site can host it and
+    the trip is within the service's catchment (``catchment``: minutes, NaN = unlimited).
+    Returns zone_id, service_id, site_id, minutes, demand, within (trip within the standard).
+    """
+    catch = services["catchment"]
+    limit = None if catch.isna().any() else float(catch.max())
+    host_sites = sites.loc[sites.index.isin(hostable.site_id)]
+    demand_zones = zones.loc[zones.index.isin(demand.zone_id)]
+    times = travel.times(demand_zones, host_sites, limit)
+    pairs = (demand.merge(hostable, on="service_id")
+             .merge(times, on=["zone_id", "site_id"]))
+    c = pairs.service_id.map(catch)
+    pairs = pairs[c.isna() | (pairs.minutes <= c + 1e-9)]
+    std = pairs.service_id.map(services["max_travel_min"])
+    pairs = pairs.assign(within=std.isna() | (pairs.minutes <= std + 1e-9))
+    cols = ["zone_id", "service_id", "site_id", "minutes", "demand", "within"]
+    return pairs[cols].sort_values(["service_id", "zone_id", "site_id"]).reset_index(drop=True)
+
+
+def baseline_allocation(travel, zones: pd.DataFrame, sites: pd.DataFrame, occupation: pd.DataFrame,
+                        demand: pd.DataFrame) -> pd.DataFrame:
+    """Today's allocation: each zone's demand for a service goes to its nearest current host."""
+    parts = []
+    for service_id, occ in occupation.groupby("service_id", sort=True):
+        d = demand[demand.service_id == service_id]
+        if d.empty:
+            continue
+        near = travel.nearest(zones.loc[d.zone_id], sites.loc[occ.site_id.unique()])
+        parts.append(d.merge(near, on="zone_id", how="left"))
+    if not parts:
+        return pd.DataFrame(columns=["zone_id", "service_id", "site_id", "minutes", "demand"])
+    out = pd.concat(parts, ignore_index=True)
+    return out[["zone_id", "service_id", "site_id", "minutes", "demand"]]

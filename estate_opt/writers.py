@@ -1,0 +1,141 @@
+"""Write a plan's files into its run folder, atomically.
+
+Files go to a hidden sibling folder first and the folder is renamed into place only when every
+file is written, so an interrupted run never leaves a folder that looks complete. A run never
+writes over an input, into a folder holding other files, or over another run unless told to.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+import os
+import platform
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from estate_opt.errors import OutputError
+from estate_opt.plan import Plan
+
+RUN_MARKER = "summary.json"  # a folder holding this is an estate_opt run
+
+
+def check_out_dir(out: Path, inputs: list[Path], overwrite: bool) -> Path:
+    """Refuse folders that would lose something; return the resolved folder."""
+    out = Path(out).resolve()
+    for p in inputs:
+        p = Path(p).resolve()
+        if p == out or out in p.parents:
+            raise OutputError(f"the output folder {out} holds the input {p}; choose another --out folder")
+    if out.exists():
+        if not out.is_dir():
+            raise OutputError(f"{out} is a file, not a folder; choose another --out folder")
+        contents = [c for c in out.iterdir()]
+        if contents and not (out / RUN_MARKER).exists():
+            raise OutputError(f"{out} holds other files ({contents[0].name}, ...); choose an empty or new --out folder")
+        if contents and not overwrite:
+            raise OutputError(f"{out} holds a previous run; pass --overwrite to replace it, or choose another --out")
+    return out
+
+
+def write_run(out: Path, files: dict[str, object]) -> Path:
+    """Write ``files`` (name -> DataFrame, dict, str, bytes or a callable writing to a path) atomically."""
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.parent / f".{out.name}.partial-{os.getpid()}"
+    if tmp.exists():
+        shutil.rmtree(tmp)
+    tmp.mkdir()
+    try:
+        # summary.json last: its presence marks a complete run.
+        for name in sorted(files, key=lambda n: n == RUN_MARKER):
+            _write_one(tmp / name, files[name])
+        old = None
+        if out.exists():
+            old = out.parent / f".{out.name}.old-{os.getpid()}"
+            out.rename(old)
+        tmp.rename(out)
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return out
+
+
+def _write_one(path: Path, content) -> None:
+    if isinstance(content, pd.DataFrame):
+        content.to_csv(path, index=False, lineterminator="\n")
+    elif isinstance(content, (dict, list)):
+        path.write_text(json.dumps(_jsonable(content), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    elif isinstance(content, str):
+        path.write_text(content, encoding="utf-8")
+    elif isinstance(content, bytes):
+        path.write_bytes(content)
+    elif callable(content):
+        content(path)
+    else:
+        raise TypeError(f"cannot write {type(content)} to {path.name}")
+
+
+def _jsonable(v):
+    if isinstance(v, dict):
+        return {str(k): _jsonable(x) for k, x in v.items()}
+    if isinstance(v, (list, tuple)):
+        return [_jsonable(x) for x in v]
+    if isinstance(v, (np.integer,)):
+        return int(v)
+    if isinstance(v, (float, np.floating)):
+        v = float(v)
+        return None if math.isnan(v) or math.isinf(v) else v
+    if isinstance(v, (np.bool_,)):
+        return bool(v)
+    if isinstance(v, (Path, dt.date)):
+        return str(v)
+    return v
+
+
+def versions() -> dict:
+    import highspy
+    import pulp
+
+    import estate_opt
+
+    def ver(mod):
+        try:
+            from importlib.metadata import version
+
+            return version(mod)
+        except Exception:
+            return ""
+
+    return {"estate_opt": estate_opt.__version__, "python": platform.python_version(), "pulp": ver("pulp"),
+            "highspy": ver("highspy"), "pandas": ver("pandas"), "platform": platform.platform()}
+
+
+def summary(plan: Plan, scenario_dict: dict, sources: dict, travel: str, timings: dict) -> dict:
+    """summary.json: status, gap, objective, KPIs, assumptions, input hashes, settings, versions."""
+    r = plan.result
+    assumptions = [] if plan.assumptions is None else plan.assumptions.to_dict(orient="records")
+    return {
+        "scenario": plan.scenario,
+        "status": r.status.value,
+        "proven_optimal": r.status.value == "optimal",
+        "gap": r.gap, "gap_tolerance": r.gap_tolerance, "objective": r.objective, "bound": r.bound,
+        "solver": r.solver, "solver_version": r.solver_version, "solver_message": r.message,
+        "solve_seconds": r.seconds, "time_limit_s": r.time_limit_s,
+        "kpis": plan.kpis,
+        "services": plan.services.to_dict(orient="records"),
+        "owners": plan.owners.to_dict(orient="records"),
+        "travel": travel,
+        "assumptions": assumptions,
+        "inputs": sources,
+        "settings": scenario_dict,
+        "timings_s": timings,
+        "versions": versions(),
+        "created_utc": dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat(),
+    }
