@@ -43,7 +43,7 @@ Constraints
 4. Capacity: :math:`\sum_{k,z} \sigma_k d_{zk} x_{zks} \le a_s y_s`.
 5. Fit-out: :math:`g_{ks} \ge \sigma_k \sum_z d_{zk} x_{zks} - q_{ks}`.
 6. Incompatible services :math:`k, k'`: :math:`h_{ks} + h_{k's} \le 1`.
-7. Optional: :math:`L \le \sum_s y_s \le U` (or :math:`= p`); capital budget
+7. Board limits (optional): :math:`L \le \sum_s y_s \le U` (or :math:`= p`); capital budget
    :math:`\sum_s b_s y_s + \sum_{k,s} m_k g_{ks} \le B`; savings target
    :math:`\sum_s c_s (1 - y_s) \ge S`.
 8. Valid inequality (tightens the LP bound): :math:`\sum_s a_s y_s \ge \sum_k \sigma_k \sum_z d_{zk}`.

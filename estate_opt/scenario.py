@@ -141,7 +141,7 @@ def load_scenario(path: str | Path) -> Scenario:
 def from_dict(data: dict, base: Path, source: str, problems: Problems | None = None) -> Scenario:
     """Build a Scenario from plain data; relative paths resolve against ``base``."""
     own = problems is None
-    problems = problems or Problems()
+    problems = Problems() if problems is None else problems
     sc = Scenario()
     for key, value in data.items():
         if key in SECTIONS:

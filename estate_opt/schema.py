@@ -68,7 +68,8 @@ SITES = Table(
         Column("site_type", "str", "", "Building type, e.g. library, gp_practice, office", default=""),
         Column("floor_area_m2", "float", "m²", "Usable (gross internal) floor area", required=True, positive=True),
         Column("other_use_m2", "float", "m²",
-               "Floor area used by activities outside the model (kept while the site is retained)",
+               "Floor area used by activities outside the model: kept while the site is retained and gone "
+               "with it if disposed (set must_retain if that use must stay)",
                default=0.0, min=0),
         Column("running_cost_gbp", "float", "£/yr",
                "Annual running cost: FM, energy, rates, rent, maintenance", required=True, min=0),

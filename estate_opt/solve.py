@@ -79,7 +79,12 @@ def _relative_gap(obj, bound) -> float | None:
 
 
 class _HiGHS(pulp.HiGHS):
-    """PuLP's HiGHS, without the banner HiGHS prints when created even with output off."""
+    """PuLP's HiGHS, told the objective's constant (so its gap is the true relative gap) and
+    without the banner HiGHS prints when created even with output off."""
+
+    def buildSolverModel(self, lp):
+        super().buildSolverModel(lp)
+        lp.solverModel.changeObjectiveOffset(float(lp.objective.constant or 0.0))
 
     def createAndConfigureSolver(self, lp):
         if self.msg:
@@ -115,10 +120,9 @@ def _solve_highs(problem: pulp.LpProblem, s: Solver) -> SolveResult:
     MS = highspy.HighsModelStatus
     has_primal = info.primal_solution_status == 2  # kSolutionStatusFeasible
     is_mip = any(v.cat == pulp.LpInteger for v in problem.variables())
-    offset = float(problem.objective.constant or 0.0)  # PuLP does not pass the constant to HiGHS
-    obj = info.objective_function_value + offset if has_primal else None
+    obj = info.objective_function_value if has_primal else None  # includes the offset (see _HiGHS)
     if is_mip:
-        bound = info.mip_dual_bound + offset if math.isfinite(info.mip_dual_bound) else None
+        bound = info.mip_dual_bound if math.isfinite(info.mip_dual_bound) else None
     else:
         bound = obj if ms == MS.kOptimal else None
     version = f"{h.version()}" if hasattr(h, "version") else ""
@@ -152,7 +156,7 @@ def _solve_cbc(problem: pulp.LpProblem, s: Solver) -> SolveResult:
     cmd = pulp.COIN_CMD(path=path, msg=False)  # used only to read CBC's solution file
     with tempfile.TemporaryDirectory(prefix="estate_opt_cbc_") as tmp:
         mps, sol, logf = Path(tmp, "model.mps"), Path(tmp, "model.sol"), Path(tmp, "cbc.log")
-        vs, var_names, con_names, _ = problem.writeMPS(str(mps), rename=1)
+        vs, var_names, con_names = _write_mps_with_offset(problem, mps)
         args = [cmd.path, str(mps), "-sec", f"{s.time_limit_s:g}", "-timeMode", "elapsed",
                 "-ratioGap", f"{s.mip_gap:g}", "-allowableGap", "0" if s.mip_gap == 0 else "1e-9"]
         if s.threads:
@@ -160,7 +164,7 @@ def _solve_cbc(problem: pulp.LpProblem, s: Solver) -> SolveResult:
         args += ["-solve", "-printingOptions", "all", "-solution", str(sol)]
         t0 = time.perf_counter()
         # CBC can overrun its own limit (root LP on big capacitated models); enforce a hard one.
-        hard = s.time_limit_s + max(30.0, 0.25 * s.time_limit_s)
+        hard = s.time_limit_s + max(10.0, 0.25 * s.time_limit_s)
         killed = False
         with open(logf, "w") as log:
             proc = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
@@ -190,16 +194,39 @@ def _solve_cbc(problem: pulp.LpProblem, s: Solver) -> SolveResult:
     nums = {k: float(m.group(1)) for k, r in _CBC_NUM.items() if (m := r.search(text))}
     status = _cbc_status(result, first, text, nums)
     obj = bound = None
-    offset = float(problem.objective.constant or 0.0)  # CBC's log leaves out the objective constant
     if status.has_solution:
-        problem.assignVarsVals(values)
+        problem.assignVarsVals({k: v for k, v in values.items() if k != "Objective_offset"})
         obj = pulp.value(problem.objective)
-        bound = nums["Lower bound"] + offset if "Lower bound" in nums else (obj if status == Status.OPTIMAL else None)
+        bound = nums["Lower bound"] if "Lower bound" in nums else (obj if status == Status.OPTIMAL else None)
     gap = _relative_gap(obj, bound)
     if status == Status.OPTIMAL and gap is None:
         gap = 0.0
     return SolveResult(status, "cbc", version, obj, bound, gap, seconds, s.time_limit_s, s.mip_gap,
                        message=result, log=text.splitlines()[-30:])
+
+
+def _write_mps_with_offset(problem: pulp.LpProblem, path: Path):
+    """Write the MPS file with the objective's constant carried by a variable fixed at 1.
+
+    MPS has no objective constant, so CBC would otherwise judge its gap on a shifted objective
+    and report objective values and bounds that leave the constant out.
+    """
+    import warnings
+
+    const = float(problem.objective.constant or 0.0)
+    if not const:
+        vs, var_names, con_names, _ = problem.writeMPS(str(path), rename=1)
+        return vs, var_names, con_names
+    saved = problem.objective
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        one = pulp.LpVariable("Objective_offset", 1, 1)
+    problem.objective = pulp.LpAffineExpression([*saved.items(), (one, const)])
+    try:
+        vs, var_names, con_names, _ = problem.writeMPS(str(path), rename=1)
+    finally:
+        problem.objective = saved
+    return vs, var_names, con_names
 
 
 def _cbc_path() -> str | None:

@@ -1,0 +1,34 @@
+# Two commands do everything on a fresh machine with Python 3.11:
+#   make demo   set up, then solve the Trafford default and write runs/trafford/
+#   make test   set up, then run the whole test suite
+PYTHON ?= python3.11
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+
+.PHONY: demo test setup verify benchmarks data clean
+
+$(BIN)/estate-opt: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[test]"
+	touch $@
+
+setup: $(BIN)/estate-opt
+
+demo: setup
+	$(BIN)/estate-opt run scenarios/trafford.yaml --out runs/trafford --overwrite
+	$(BIN)/estate-opt verify runs/trafford
+
+test: setup
+	$(BIN)/python -m pytest -q
+
+# Rebuild data/trafford/ from the raw open data in data/raw/.
+data: setup
+	$(BIN)/python data/build_trafford.py
+
+benchmarks: setup
+	$(BIN)/python benchmarks/orlib.py --all-hard
+	$(BIN)/python benchmarks/scale.py
+
+clean:
+	rm -rf $(VENV) runs .pytest_cache

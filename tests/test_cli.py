@@ -1,0 +1,131 @@
+"""The command line as a user meets it: run, validate, verify, and what each exit code means."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+
+from estate_opt.cli import main
+from estate_opt.io.orlib import read_cap, to_files
+
+from conftest import ORLIB
+
+
+def test_run_writes_every_output_and_verify_passes(line, tmp_path, capsys):
+    _, make = line
+    out = tmp_path / "run"
+    assert main(["run", str(make()), "--out", str(out)]) == 0
+    captured = capsys.readouterr()
+    assert "OPTIMAL" in captured.out and "sites kept 1 of 3" in captured.out
+    assert "solving with highs" in captured.err  # progress on stderr
+    for name in ("sites.csv", "disposals.csv", "moves.csv", "allocation.csv", "summary.json", "map.html",
+                 "map.png", "plan.gpkg", "access.csv", "owners.csv", "scenario.yaml"):
+        assert (out / name).stat().st_size > 0, name
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["status"] == "optimal" and summary["gap"] == 0.0 and summary["proven_optimal"]
+    assert set(summary["inputs"]) == {"sites", "services", "zones", "occupation"}
+    assert all(len(v["sha256"]) == 64 for v in summary["inputs"].values())
+    assert summary["versions"]["pulp"] and summary["settings"]["solver"]["name"] == "highs"
+    assert main(["verify", str(out)]) == 0
+    assert "checks passed" in capsys.readouterr().out
+
+
+def test_verify_catches_an_edited_plan(line, tmp_path, capsys):
+    _, make = line
+    out = tmp_path / "run"
+    assert main(["run", str(make()), "--out", str(out), "-q"]) == 0
+    alloc = pd.read_csv(out / "allocation.csv")
+    alloc.loc[0, "demand"] = alloc.loc[0, "demand"] * 0.5  # someone "fixes" a figure by hand
+    alloc.to_csv(out / "allocation.csv", index=False)
+    capsys.readouterr()
+    assert main(["verify", str(out)]) == 1
+    out_text = capsys.readouterr().out
+    assert "FAIL every zone's demand is fully served" in out_text
+
+
+def test_verify_catches_changed_inputs(line, tmp_path, capsys):
+    tables, make = line
+    path = make()
+    out = tmp_path / "run"
+    assert main(["run", str(path), "--out", str(out), "-q"]) == 0
+    tables["sites"].loc[0, "running_cost_gbp"] = 1
+    make()
+    assert main(["verify", str(out)]) == 1
+    assert "FAIL input sites unchanged" in capsys.readouterr().out
+
+
+def test_a_second_run_refuses_to_overwrite(line, tmp_path, capsys):
+    _, make = line
+    out = tmp_path / "run"
+    assert main(["run", str(make()), "--out", str(out), "-q"]) == 0
+    assert main(["run", str(make()), "--out", str(out), "-q"]) == 2
+    assert "holds a previous run; pass --overwrite" in capsys.readouterr().err
+    assert main(["run", str(make()), "--out", str(out), "-q", "--overwrite"]) == 0
+    assert not list(tmp_path.glob(".run.*"))  # no partial or old folders left behind
+
+
+def test_run_never_writes_over_inputs(line, tmp_path, capsys):
+    _, make = line
+    path = make()
+    assert main(["run", str(path), "--out", str(path.parent), "-q"]) == 2
+    assert "holds the input" in capsys.readouterr().err
+    other = tmp_path / "notes"
+    other.mkdir()
+    (other / "minutes.docx").write_text("board minutes")
+    assert main(["run", str(path), "--out", str(other), "-q"]) == 2
+    assert "holds other files" in capsys.readouterr().err
+    assert (other / "minutes.docx").read_text() == "board minutes"
+
+
+def test_infeasible_scenario_exits_3_and_says_why(line, tmp_path, capsys):
+    tables, make = line
+    tables["sites"]["must_dispose"] = ["true", "false", "true"]
+    tables["services"].loc[0, "max_travel_min"] = 4.0
+    assert main(["run", str(make()), "--out", str(tmp_path / "run"), "-q"]) == 3
+    err = capsys.readouterr().err
+    assert "zones Z1 have no site able to host lib within 4 min" in err and "Traceback" not in err
+    assert not (tmp_path / "run").exists()
+
+
+def test_validate_reports_the_estate(line, capsys):
+    _, make = line
+    assert main(["validate", str(make())]) == 0
+    out = capsys.readouterr().out
+    assert "inputs are valid" in out and "3 sites" in out and "2 zones" in out
+
+
+def test_time_limited_plan_is_not_called_optimal(tmp_path, capsys):
+    raw, sc = read_cap(ORLIB / "cap" / "capa.txt", capacity=8000)
+    scenario = to_files(raw, sc, tmp_path / "capa")
+    code = main(["run", str(scenario), "--out", str(tmp_path / "run"), "--time-limit", "2", "-q", "--no-maps"])
+    captured = capsys.readouterr()
+    if code == 5:  # no incumbent within 2 s: nothing written, a clear message
+        assert "found no plan" in captured.err and not (tmp_path / "run").exists()
+        return
+    assert code == 4
+    assert "NOT proven optimal" in captured.err and "FEASIBLE" in captured.out
+    summary = json.loads((tmp_path / "run" / "summary.json").read_text())
+    assert summary["status"] == "feasible" and not summary["proven_optimal"] and summary["gap"] > 1e-3
+
+
+def test_cbc_time_limit_is_honest(tmp_path, capsys):
+    raw, sc = read_cap(ORLIB / "cap" / "capa.txt", capacity=8000)
+    scenario = to_files(raw, sc, tmp_path / "capa")
+    code = main(["run", str(scenario), "--out", str(tmp_path / "run"), "--solver", "cbc", "--time-limit", "1",
+                 "-q", "--no-maps"])
+    captured = capsys.readouterr()
+    assert code in (4, 5)
+    if code == 5:
+        assert "found no plan" in captured.err and "no_solution" in captured.err
+    else:
+        assert "NOT proven optimal" in captured.err
+
+
+@pytest.mark.parametrize("args", [["run", "missing.yaml"], ["verify", "no-such-run"], ["validate", "nope.yaml"]])
+def test_missing_paths_are_messages(args, capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert main(args) in (1, 2)
+    err = capsys.readouterr().err
+    assert err.startswith("estate-opt:") and "Traceback" not in err

@@ -1,0 +1,98 @@
+"""The embedded default: Trafford's real estate, rebuilt from raw data and solved to a proven optimum."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+
+from estate_opt.cli import main
+from estate_opt.estate import load_estate
+from estate_opt.scenario import load_scenario
+from estate_opt.schema import data_model_markdown
+from estate_opt.verify import verify_run
+
+from conftest import ROOT
+
+SCENARIOS = ROOT / "scenarios"
+DATA = ROOT / "data" / "trafford"
+
+
+def test_data_rebuilds_byte_for_byte_from_raw(tmp_path):
+    subprocess.run([sys.executable, str(ROOT / "data" / "build_trafford.py"), "--out", str(tmp_path)], check=True,
+                   capture_output=True)
+    for f in sorted(DATA.iterdir()):
+        assert (tmp_path / f.name).read_bytes() == f.read_bytes(), f"{f.name} differs from a fresh build"
+
+
+def test_trafford_data_is_real_and_complete():
+    zones = pd.read_csv(DATA / "zones.csv")
+    assert len(zones) == 139 and zones.population.sum() == 241_025  # ONS mid-2024, 139 LSOAs
+    sites = pd.read_csv(DATA / "sites.csv")
+    assert sites.site_id.is_unique and len(sites) > 90
+    assert set(sites.owner_type) >= {"council", "nhs", "fire", "central_government"}
+    tgh = sites.set_index("site_id").loc["NHS-RW3TR"]
+    assert tgh.floor_area_m2 == 56_493  # NHS ERIC 2016-17, Trafford General Hospital
+    assert (sites.must_retain & sites.notes.str.contains("must_retain")).sum() == sites.must_retain.sum()
+    assumptions = pd.read_csv(DATA / "assumptions.csv")
+    assert set(assumptions.kind) == {"assumption", "derived"}
+    eric = assumptions.set_index("id").loc["eric_running_cost_gbp_per_m2", "value"]
+    assert float(eric) == pytest.approx(129.78, abs=0.01)
+
+
+@pytest.mark.parametrize("name", ["trafford", "trafford-strict", "trafford-loose", "trafford-savings"])
+def test_shipped_scenarios_validate(name, capsys):
+    assert main(["validate", str(SCENARIOS / f"{name}.yaml")]) == 0
+    assert "inputs are valid" in capsys.readouterr().out
+
+
+def test_default_plan_is_proven_optimal_and_verifies(tmp_path):
+    """The README's main job: the Trafford default, solved to a proven optimum, every output checked."""
+    out = tmp_path / "trafford"
+    assert main(["run", str(SCENARIOS / "trafford.yaml"), "--out", str(out), "-q"]) == 0
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["status"] == "optimal" and summary["gap"] <= 1e-6
+    report = verify_run(out)
+    assert report.ok, report.text()
+    k = summary["kpis"]
+    sites = pd.read_csv(out / "sites.csv")
+    assert k["sites_before"] == len(sites) and 0 < k["sites_disposed"] < len(sites)
+    # every resident is still within every service's standard
+    access = pd.read_csv(out / "access.csv")
+    assert (access.share_within_after >= 1 - 1e-9).all()
+    # must-retain sites stayed; the assumptions travelled with the plan
+    flagged = pd.read_csv(DATA / "sites.csv").query("must_retain").site_id
+    assert (sites.set_index("site_id").loc[flagged, "decision"] == "retain").all()
+    assert len(summary["assumptions"]) == len(pd.read_csv(DATA / "assumptions.csv"))
+    assert (out / "map.html").stat().st_size > 10_000 and (out / "map.png").stat().st_size > 10_000
+    # the disposal list is exactly the disposed sites, and their savings add up to the KPI
+    disposals = pd.read_csv(out / "disposals.csv")
+    assert set(disposals.site_id) == set(sites.site_id[sites.decision == "dispose"])
+    assert disposals.annual_saving_gbp.sum() == pytest.approx(k["annual_running_saving_gbp"])
+
+
+def test_stricter_standard_never_costs_less():
+    """A stricter standard admits a subset of plans: its optimum can be no cheaper (checked on the LP-free
+    part: the admissible pairs of the strict scenario are a subset of the default's)."""
+    default = load_estate(load_scenario(SCENARIOS / "trafford.yaml")).pairs
+    strict = load_estate(load_scenario(SCENARIOS / "trafford-strict.yaml")).pairs
+    key = ["zone_id", "service_id", "site_id"]
+    assert len(strict.merge(default[key], on=key)) == len(strict) < len(default)
+
+
+def test_data_model_docs_are_current():
+    assert (ROOT / "docs" / "data_model.md").read_text() == data_model_markdown() + "\n"
+
+
+def test_model_docs_cover_every_constraint_family():
+    import estate_opt.model as m
+
+    families = [n for n in dir(m) if n.startswith("define_")]
+    text = (ROOT / "docs" / "model.md").read_text()
+    for word in ("Demand served", "Access standard", "Strong linking", "Capacity", "Fit-out", "Incompatible",
+                 "Board limits", "Valid inequality", "annual equivalent cost"):
+        assert word in text and word.lower() in m.__doc__.lower(), word
+    assert len(families) >= 10
