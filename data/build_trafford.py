@@ -55,6 +55,12 @@ TO_WGS = Transformer.from_crs("EPSG:27700", "EPSG:4326", always_xy=True)
 # --- assumptions (no published figure available) ---------------------------------------------
 # Each entry: value, unit, applies_to, why. Written to assumptions.csv with kind=assumption.
 ASSUMED = {
+    "min_service_point_share": (
+        0.5, "share of today's smallest service point", "services.csv min_site_m2 (every service)",
+        "A viable service point is assumed to need at least half the floor area of the smallest one that "
+        "operates today; without a minimum the model may scatter a service over many buildings, because "
+        "hosting a service costs nothing beyond its floor area. Raise it to 1 to forbid any point smaller than "
+        "today's smallest (a much harder problem to prove optimal), or set 0 to allow any size."),
     "gp_m2_per_patient": (
         0.08, "m² GIA per registered patient", "GP premises not in any register (floor area); GP share of a shared building",
         "No GP premises floor areas are published for Trafford and we found no citable NHS space standard "
@@ -120,6 +126,7 @@ ASSUMED = {
 }
 
 FIGURE_NAMES = {
+    "min_service_point_share": "smallest viable service point as a share of today's smallest",
     "gp_m2_per_patient": "GP premises floor area per registered patient",
     "jobcentre_m2": "Jobcentre Plus office floor area",
     "probation_office_m2": "probation office floor area",
@@ -891,7 +898,8 @@ def assemble(raw: Path):
             placed.add((s, p))
         sites[sid] = site
     lime = sites["GP-P91020"]
-    lime.owner, lime.owner_type, lime.tenure = "Third party (Limelight; not in the council register)", "other", "leasehold"
+    lime.owner, lime.owner_type, lime.tenure = "Limelight (third party)", "other", "leasehold"
+    lime.notes.append("not in the council register")
     lime.sellable, lime.sell_note = False, "not owned by a public body in the registers used (council library and GP are occupiers)"
 
     # --- remaining service points: one site each -------------------------------------------
@@ -951,8 +959,9 @@ def hospital_sites(hospitals: dict, eric_own: dict, A: dict) -> list[Site]:
         e = eric_own[code]
         if code == "RW3TR":
             s = Site(site_id="NHS-RW3TR", name="Trafford General Hospital",
-                     owner="Manchester University NHS Foundation Trust (ERIC 2016-17: " + e["org"].title().replace("Nhs", "NHS") + ")",
+                     owner="Manchester University NHS Foundation Trust",
                      owner_type="nhs", site_type="hospital", lon=lon, lat=lat, source=F_ERIC)
+            s.notes.append("ERIC 2016-17 trust: " + e["org"].title().replace("Nhs", "NHS") + " (now part of MFT)")
             s.notes.append(f"location: centroid of the {tgh['n']} OS OpenMap Local outlines named Trafford General "
                            f"Hospital (footprint {tgh['footprint_m2']:.0f} m², which also covers the GMMH unit NHS-RXV80)")
         else:
@@ -975,8 +984,9 @@ def hospital_sites(hospitals: dict, eric_own: dict, A: dict) -> list[Site]:
     alt = hospitals["Altrincham Hospital"]
     lon, lat = wgs(alt["centroid"].x, alt["centroid"].y)
     s = Site(site_id="NHS-ALTRINCHAM-HOSPITAL", name="Altrincham Hospital",
-             owner="NHS (Manchester University NHS FT services; landlord not in open data)", owner_type="nhs",
+             owner="Manchester University NHS Foundation Trust", owner_type="nhs",
              site_type="hospital", lon=lon, lat=lat, source=F_HOSPITALS)
+    s.notes.append("MFT services; the landlord is not in open data")
     s.floor_area_m2 = alt["footprint_m2"] * A["hospital_storeys_altrincham"]
     s.area_note = (f"OS footprint {alt['footprint_m2']:.0f} m² × {A['hospital_storeys_altrincham']:g} storeys "
                    "(hospital_storeys_altrincham)")
@@ -1032,25 +1042,27 @@ def point_site(r, gp_by_name) -> Site:
         code = gp_by_name.loc[pname, "practice_code"]
         s = Site(f"GP-{code}", pname, "", "nhs", "gp_practice", lon, lat, source=F_GP)
     elif svc == "library":
-        s = Site("LIB-" + slug(pname.replace(" Library", "")), pname,
-                 "Trafford Council (operator; building not in the council's asset register)", "council",
+        s = Site("LIB-" + slug(pname.replace(" Library", "")), pname, "Trafford Council", "council",
                  "library", lon, lat, sellable=False, sell_note=NOT_IN_REGISTER, source=F_LIBRARIES)
+        s.notes.append("council is the operator; the building is not in the council's asset register")
     elif svc == "leisure":
         if "Talbot" in pname:
-            s = Site("LEIS-TALBOT-CENTRE", pname, "Trafford Council (on the Stretford High School site)", "council",
+            s = Site("LEIS-TALBOT-CENTRE", pname, "Trafford Council", "council",
                      "leisure_centre", lon, lat, sellable=False,
                      sell_note="on a school site (register TMBC0362, school): not separately disposable", source=F_LEISURE)
+            s.notes.append("on the Stretford High School site")
         else:
-            s = Site("LEIS-" + slug(pname), pname,
-                     "Trafford Council (operator Trafford Leisure CIC; not identified in the asset register)",
-                     "council", "leisure_centre", lon, lat, sellable=False, sell_note=NOT_IN_REGISTER, source=F_LEISURE)
+            s = Site("LEIS-" + slug(pname), pname, "Trafford Council", "council", "leisure_centre", lon, lat,
+                     sellable=False, sell_note=NOT_IN_REGISTER, source=F_LEISURE)
+            s.notes.append("operated by Trafford Leisure CIC; building not identified in the asset register")
             s.notes.append("the register holding 'Altair' (TMBC0148, let out) shares its postcode 177 m away but is the "
                            "adjacent mixed-use development site, not the leisure centre")
     elif svc == "community_hub":
         s = Site("HUB-" + slug(pname), f"{pname} community hub ({r['address'].split(',')[0]})",
-                 "Voluntary/community organisation (" + r["address"].split(",")[0] + ")", "other",
+                 "Voluntary and community sector", "other",
                  "community_centre", lon, lat, tenure="leasehold", sellable=False,
                  sell_note="third-party community building used for a council-commissioned hub", source=F_HUBS)
+        s.notes.append("building of " + r["address"].split(",")[0] + " (voluntary/community organisation)")
     elif svc == "jobcentre":
         s = Site("JCP-" + slug(pname), f"{pname} Jobcentre Plus", "Department for Work and Pensions",
                  "central_government", "jobcentre", lon, lat, source=F_JOBCENTRES)
@@ -1074,7 +1086,9 @@ def finish_site(s: Site, A: dict, derived: dict, gp_by_name) -> None:
         patients = sum(int(gp_by_name.loc[p, "registered_patients"]) for p in gp_points)
         s.notes.append(f"GP registered patients {patients:,} ({', '.join(codes)})")
         if s.owner == "":
-            s.owner = "NHS primary care (GP premises of " + "; ".join(gp_points) + "; landlord not in open data)"
+            # one organisation for every GP premises, so per-owner figures read as a board expects
+            s.owner = "NHS primary care (GP practices)"
+            s.notes.append("GP premises of " + "; ".join(gp_points) + "; landlord not in open data")
             s.notes.append("tenure not published: freehold assumed (default)")
     imputed = []
     if math.isnan(s.floor_area_m2):
@@ -1249,12 +1263,15 @@ def services_frame(occupation: pd.DataFrame, zones: pd.DataFrame, A: dict) -> pd
     rows = []
     for sid, name, basis, unit, incompatible in SERVICES:
         space = occupation.loc[occupation.service_id == sid, "floor_area_m2"].sum()
+        smallest = occupation.loc[occupation.service_id == sid, "floor_area_m2"].min()
         demand = zones[basis].sum()
         rows.append({
             # rounded *down* (10 dp) so that today's estate always fits the standard exactly
             "service_id": sid, "name": name, "space_m2_per_unit": f"{math.floor(space / demand * 1e10) / 1e10:.10f}",
             "max_travel_min": fmt(TRAVEL_STANDARD_MIN[sid], 0), "required_share": "1.0",
             "catchment_max_min": "",
+            # no service point smaller than a set share of the smallest one today (rounded down)
+            "min_site_m2": fmt(math.floor(smallest * A["min_service_point_share"] * 10) / 10, 1),
             "move_cost_gbp_per_m2": fmt(A["move_cost_gp_gbp_per_m2"] if sid == "gp" else A["move_cost_gbp_per_m2"], 0),
             "incompatible_with": incompatible, "demand_basis": basis, "demand_rate": "1.0", "demand_unit": unit,
         })
@@ -1344,6 +1361,10 @@ def assumptions_frame(A: dict, derived: dict, eric_med: dict, typical: dict) -> 
          "services.csv space_m2_per_unit",
          "Total floor area each service occupies today (occupation.csv) ÷ its total demand in Trafford (zones.csv), "
          "so today's estate meets the standard exactly in aggregate.", "derived"),
+        ("min_site_m2", "smallest viable service point", "see services.csv", "m²", "services.csv min_site_m2",
+         "min_service_point_share × the smallest floor area the service occupies at any site today "
+         "(occupation.csv), rounded down: a plan may not scatter a service into pieces far smaller than any "
+         "service point that works today (e.g. a Jobcentre split over six buildings).", "derived"),
         ("aged_0_to_4", "children aged 0-4 per zone", "see zones.csv", "residents", "childrens_centre demand",
          "Sum of single-year-of-age columns 0..4 of ONS mid-2024 LSOA estimates (Persons).", "derived"),
     ]

@@ -48,6 +48,11 @@ def precheck(estate: Estate, o: ModelOptions) -> list[str]:
                            f"{svc.max_travel_min:g} min of a site able to host it, but {svc.required_share:.0%} "
                            "is required")
     sigma = services.space_m2_per_unit
+    for k, svc in services.iterrows():
+        need = sigma[k] * svc.total_demand
+        if svc.total_demand > 0 and need + 1e-9 < svc.min_site_m2:
+            out.append(f"{k} needs {need:,.0f} m² in all, less than one viable service point "
+                       f"(min_site_m2 {svc.min_site_m2:,.0f} m²)")
     need_m2 = float((sigma * services.total_demand).sum())
     have_m2 = float(sites.loc[open_sites, "capacity_m2"].sum())
     if need_m2 > have_m2 * (1 + 1e-9):
@@ -92,6 +97,6 @@ def explain_infeasible(estate: Estate, o: ModelOptions) -> str:
                                    ("capital budget", o.capital_budget is not None),
                                    ("savings target", o.min_annual_saving is not None)) if v]
     extra = f" together with the {', '.join(active)}" if active else ""
-    return ("the solver proved that no plan meets every requirement at once: the travel standards, capacities and "
-            f"incompatibilities{extra} conflict, although each can be met on its own. Relax one (a looser "
+    return ("the solver proved that no plan meets every requirement at once: the travel standards, capacities, "
+            f"viable sizes and incompatibilities{extra} conflict, although each can be met on its own. Relax one (a looser "
             "standard, a larger budget, fewer must-retain sites) and run again.")

@@ -38,7 +38,8 @@ class Estate:
     demand : zone_id, service_id, demand (> 0 only)
     hostable : site_id, service_id (sites file can_host plus today's occupation)
     pairs : zone_id, service_id, site_id, minutes, demand, within — the admissible triples
-    baseline : zone_id, service_id, site_id, minutes, demand — today's nearest current host
+    baseline : zone_id, service_id, site_id, minutes, demand — today's allocation: nearest current
+        host with room (split where a zone's nearest is full)
     """
 
     sites: pd.DataFrame
@@ -129,9 +130,11 @@ def build_estate(raw: dict[str, pd.DataFrame], scenario: Scenario, labels: dict[
                                      np.where(services.required_share >= 1, services.max_travel_min, np.nan))
     services["total_demand"] = demand.groupby("service_id").demand.sum().reindex(services.index).fillna(0.0)
 
+    # A site too small for a viable service point of a service cannot host it.
+    too_small = hostable.site_id.map(sites.capacity_m2) < hostable.service_id.map(services.min_site_m2) - AREA_TOL
     travel = _travel(scenario, tt, labels)
-    pairs = admissible_pairs(travel, zones, sites, services, hostable, demand)
-    baseline = baseline_allocation(travel, zones, sites, occupation, demand)
+    pairs = admissible_pairs(travel, zones, sites, services, hostable[~too_small], demand)
+    baseline = baseline_allocation(travel, zones, sites, occupation, demand, services)
     return Estate(sites=sites, services=services, zones=zones, occupation=occupation, demand=demand,
                   hostable=hostable, pairs=pairs, baseline=baseline, travel_description=travel.describe(),
                   has_locations=bool(sites.x.notna().all() and zones.x.notna().all()))

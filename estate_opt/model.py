@@ -20,6 +20,7 @@ Data (units)
 :math:`\sigma_k`   floor area per unit of demand                       m²/unit
 :math:`\rho_k`     share of demand that must be within :math:`T_k`     0..1
 :math:`q_{ks}`     floor area *k* occupies at *s* today                m²
+:math:`\mu_k`      smallest viable service point                       m²
 :math:`m_k`        one-off move / fit-out cost                         £/m²
 :math:`\varphi`    annuity factor :math:`r / (1-(1+r)^{-n})`            1/yr
 :math:`w`          value of travel time                                £/(unit·min·yr)
@@ -42,7 +43,8 @@ Constraints
 3. Strong linking: :math:`x_{zks} \le h_{ks}`, :math:`h_{ks} \le y_s`.
 4. Capacity: :math:`\sum_{k,z} \sigma_k d_{zk} x_{zks} \le a_s y_s`.
 5. Fit-out: :math:`g_{ks} \ge \sigma_k \sum_z d_{zk} x_{zks} - q_{ks}`.
-6. Incompatible services :math:`k, k'`: :math:`h_{ks} + h_{k's} \le 1`.
+6. Incompatible services :math:`k, k'`: :math:`h_{ks} + h_{k's} \le 1`; viable size
+   :math:`\sigma_k \sum_z d_{zk} x_{zks} \ge \mu_k h_{ks}` (a service point has at least :math:`\mu_k` m²).
 7. Board limits (optional): :math:`L \le \sum_s y_s \le U` (or :math:`= p`); capital budget
    :math:`\sum_s b_s y_s + \sum_{k,s} m_k g_{ks} \le B`; savings target
    :math:`\sum_s c_s (1 - y_s) \ge S`.
@@ -124,7 +126,7 @@ def build_model(estate: Estate, options: ModelOptions | None = None) -> EstateMo
     prob = pulp.LpProblem("estate", pulp.LpMinimize)
     sites, services = estate.sites, estate.services
     keep = define_keep(prob, sites)
-    host, incompatible_sites = define_host(prob, estate, keep)
+    host, separate_sites = define_host(prob, estate, keep)
     pairs = define_shares(prob, estate.pairs)
     fitout = define_fitout_vars(prob, estate)
 
@@ -134,7 +136,8 @@ def build_model(estate: Estate, options: ModelOptions | None = None) -> EstateMo
         define_linking(pairs, host, keep),
         define_capacity(pairs, sites, services, keep),
         define_fitout(pairs, services, estate.occupation, fitout),
-        define_incompatible(services, host, incompatible_sites),
+        define_incompatible(services, host, separate_sites),
+        define_min_size(pairs, services, host),
         define_site_count(keep, options),
         define_capital_budget(keep, sites, services, fitout, options),
         define_savings_target(keep, sites, options),
@@ -163,18 +166,19 @@ def define_host(prob: pulp.LpProblem, estate: Estate, keep: pd.Series) -> tuple[
     used = estate.pairs[["service_id", "site_id"]].drop_duplicates()
     per_site = used.groupby("site_id").service_id.nunique()
     clash = {k for k, others in estate.services.incompatible_with.items() if others} | \
-            {o for others in estate.services.incompatible_with for o in others}
-    incompatible_sites = set(used.site_id[used.service_id.isin(clash)])
+            {o for others in estate.services.incompatible_with for o in others} | \
+            set(estate.services.index[estate.services.min_site_m2 > 0])  # need their own h
+    separate_sites = set(used.site_id[used.service_id.isin(clash)])
     own = {}
     for k, s in used.itertuples(index=False):
-        if per_site[s] == 1 and s not in incompatible_sites:
+        if per_site[s] == 1 and s not in separate_sites:
             own[(k, s)] = keep[s]  # sole service: present iff the site is kept
         else:
             own[(k, s)] = prob.add_variable(f"Service-host_{safe(k)}_{safe(s)}", cat=pulp.LpBinary)
     host = pd.Series(own, dtype=object)
     host.index = pd.MultiIndex.from_tuples(host.index, names=["service_id", "site_id"]) if len(host) else \
         pd.MultiIndex.from_arrays([[], []], names=["service_id", "site_id"])
-    return host, incompatible_sites
+    return host, separate_sites
 
 
 def define_shares(prob: pulp.LpProblem, pairs: pd.DataFrame) -> pd.DataFrame:
@@ -250,7 +254,7 @@ def define_fitout(pairs, services, occupation, fitout: pd.Series):
         yield f"Service-fitout_{safe(k)}_{safe(s)}", g - _sum(grp.x, grp.area) >= -q
 
 
-def define_incompatible(services, host: pd.Series, incompatible_sites: set):
+def define_incompatible(services, host: pd.Series, separate_sites: set):
     """6. Incompatible services never share a building."""
     seen = set()
     for k, others in services.incompatible_with.items():
@@ -259,10 +263,22 @@ def define_incompatible(services, host: pd.Series, incompatible_sites: set):
             if pair in seen:
                 continue
             seen.add(pair)
-            for s in sorted(incompatible_sites):
+            for s in sorted(separate_sites):
                 if (pair[0], s) in host.index and (pair[1], s) in host.index:
                     yield (f"Site-incompatible_{safe(pair[0])}_{safe(pair[1])}_{safe(s)}",
                            host[(pair[0], s)] + host[(pair[1], s)] <= 1)
+
+
+def define_min_size(pairs, services, host: pd.Series):
+    """6b. A site hosting a service gives it at least the service's viable size (m²)."""
+    mu = services.min_site_m2
+    if not (mu > 0).any():
+        return
+    p = pairs[pairs.service_id.map(mu) > 0]
+    p = p.assign(area=p.service_id.map(services.space_m2_per_unit) * p.demand)
+    h_of = host.to_dict()
+    for (k, s), g in p.groupby(["service_id", "site_id"], sort=False):
+        yield f"Service-min_size_{safe(k)}_{safe(s)}", _sum(g.x, g.area) - float(mu[k]) * h_of[(k, s)] >= 0
 
 
 def define_site_count(keep: pd.Series, o: ModelOptions):

@@ -17,7 +17,7 @@ from estate_opt.estate import Estate
 from estate_opt.model import EstateModel, ModelOptions
 from estate_opt.solve import SolveResult
 
-SHARE_EPS = 1e-7  # shares below this are solver noise, not service
+SHARE_EPS = 1e-6  # shares below this are solver noise (feasibility tolerance ~1e-7), not service
 
 
 @dataclass
@@ -39,11 +39,17 @@ def decisions_from_model(model: EstateModel) -> tuple[pd.Index, pd.DataFrame]:
     """Kept sites and the allocation, read from a solved model."""
     keep = pd.Series({s: (v.varValue or 0.0) for s, v in model.keep.items()})
     kept = keep.index[keep > 0.5]
+    return kept, allocation_from_model(model)
+
+
+def allocation_from_model(model: EstateModel) -> pd.DataFrame:
+    """The allocation in a solved model: noise-level shares dropped, each zone's shares summing to 1."""
     p = model.pairs
     share = np.array([x.varValue or 0.0 for x in p.x])
     alloc = p.loc[share > SHARE_EPS, ["zone_id", "service_id", "site_id", "minutes", "demand", "within"]].copy()
     alloc["share"] = np.clip(share[share > SHARE_EPS], 0.0, 1.0)
-    return kept, allocation_table(alloc)
+    alloc["share"] /= alloc.groupby(["zone_id", "service_id"]).share.transform("sum")
+    return allocation_table(alloc)
 
 
 def allocation_table(alloc: pd.DataFrame) -> pd.DataFrame:
@@ -114,20 +120,23 @@ def moves_table(estate: Estate, allocation: pd.DataFrame) -> pd.DataFrame:
     """moves.csv: where each service goes from a site it leaves.
 
     A service leaves a site when it is there today but serves no demand there in the plan. Its
-    floor area today is apportioned to the sites that now serve the residents who used it
-    (today's users = zones whose nearest current host it is). A site nobody used as nearest
-    sends its area to the plan's largest host of that service.
+    floor area today follows its users: each zone's share of today's use of the site is sent
+    where that zone is served in the plan. A site nobody used today sends its area to the
+    plan's largest host of that service.
     """
     after = set(zip(allocation.service_id, allocation.site_id))
     cols = ["service_id", "from_site_id", "to_site_id", "demand_moved", "floor_area_m2"]
     rows = []
     base = estate.baseline
+    zone_demand = estate.demand.set_index(["zone_id", "service_id"]).demand
     for k, s, q in estate.occupation[["service_id", "site_id", "floor_area_m2"]].itertuples(index=False):
         if (k, s) in after:
             continue
-        users = base[(base.service_id == k) & (base.site_id == s)][["zone_id", "demand"]]
-        now = allocation[(allocation.service_id == k) & allocation.zone_id.isin(users.zone_id)]
-        flows = now.groupby("site_id").demand.sum()
+        users = base[(base.service_id == k) & (base.site_id == s)]
+        used = users.demand / zone_demand.reindex(list(zip(users.zone_id, users.service_id))).to_numpy()
+        share = pd.Series(used.to_numpy(), index=users.zone_id.to_numpy())  # zone's share of its demand used here
+        now = allocation[(allocation.service_id == k) & allocation.zone_id.isin(share.index)]
+        flows = (now.demand * now.zone_id.map(share)).groupby(now.site_id).sum()
         if flows.sum() <= 0:
             hosts = allocation[allocation.service_id == k].groupby("site_id").demand.sum()
             if hosts.empty:

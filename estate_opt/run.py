@@ -68,9 +68,7 @@ def _nearest_allocation(model: EstateModel, solver: Solver, progress: Progress):
     sites and services chosen and minimising demand-weighted minutes, at no extra move cost,
     sends residents to the nearest site that has room.
     """
-    from estate_opt.plan import SHARE_EPS, allocation_table
-
-    import numpy as np
+    from estate_opt.plan import allocation_from_model
 
     fixed = [*model.keep, *model.host]
     saved = {v.name: v.varValue for v in model.problem.variables()}
@@ -90,11 +88,7 @@ def _nearest_allocation(model: EstateModel, solver: Solver, progress: Progress):
             v.varValue = saved.get(v.name)
         return None
     progress(f"  residents sent to their nearest site with room ({result.seconds:.1f} s)")
-    p = model.pairs
-    share = np.array([x.varValue or 0.0 for x in p.x])
-    alloc = p.loc[share > SHARE_EPS, ["zone_id", "service_id", "site_id", "minutes", "demand", "within"]].copy()
-    alloc["share"] = np.clip(share[share > SHARE_EPS], 0.0, 1.0)
-    return allocation_table(alloc)
+    return allocation_from_model(model)
 
 
 def run_scenario(scenario: Scenario, out: str | Path | None = None, *, overwrite: bool = False,

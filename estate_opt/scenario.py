@@ -85,7 +85,7 @@ class Solver:
 
 
 SERVICE_OVERRIDES = ("max_travel_min", "required_share", "catchment_max_min", "move_cost_gbp_per_m2",
-                     "space_m2_per_unit", "demand_rate", "incompatible_with")
+                     "space_m2_per_unit", "demand_rate", "min_site_m2", "incompatible_with")
 
 
 @dataclass

@@ -102,6 +102,9 @@ SERVICES = Table(
         Column("catchment_max_min", "float", "minutes",
                "Longest trip on which any demand may be served; blank means the standard when "
                "required_share is 1, otherwise unlimited", default=None, positive=True),
+        Column("min_site_m2", "float", "m²",
+               "Smallest floor area of a viable service point: a site hosting the service gives it at least "
+               "this much (0: no minimum)", default=0.0, min=0),
         Column("move_cost_gbp_per_m2", "float", "£/m²",
                "One-off move and fit-out cost per m² of new space", default=0.0, min=0),
         Column("incompatible_with", "list", "service ids",

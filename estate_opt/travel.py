@@ -142,16 +142,57 @@ def admissible_pairs(travel, zones: pd.DataFrame, sites: pd.DataFrame, services:
 
 
 def baseline_allocation(travel, zones: pd.DataFrame, sites: pd.DataFrame, occupation: pd.DataFrame,
-                        demand: pd.DataFrame) -> pd.DataFrame:
-    """Today's allocation: each zone's demand for a service goes to its nearest current host."""
+                        demand: pd.DataFrame, services: pd.DataFrame) -> pd.DataFrame:
+    """Today's allocation: residents use their nearest current site that has room.
+
+    Room is the floor area each service occupies at each site today, divided by its space
+    standard (scaled up evenly when today's space falls short of the standard, so there is
+    always an answer). Per service this is a transportation problem, solved exactly as an LP;
+    a service with no space standard simply goes to the nearest current site. Rows are
+    zone_id, service_id, site_id, minutes, demand (served there).
+    """
     parts = []
     for service_id, occ in occupation.groupby("service_id", sort=True):
-        d = demand[demand.service_id == service_id]
+        d = demand[demand.service_id == service_id].set_index("zone_id").demand
         if d.empty:
             continue
-        near = travel.nearest(zones.loc[d.zone_id], sites.loc[occ.site_id.unique()])
-        parts.append(d.merge(near, on="zone_id", how="left"))
+        hosts = occ.groupby("site_id").floor_area_m2.sum()
+        sigma = float(services.at[service_id, "space_m2_per_unit"])
+        if sigma <= 0:
+            near = travel.nearest(zones.loc[d.index], sites.loc[hosts.index])
+            parts.append(near.assign(service_id=service_id, demand=near.zone_id.map(d).to_numpy(float)))
+            continue
+        t = travel.times(zones.loc[d.index], sites.loc[hosts.index], None)
+        room = hosts / sigma * max(1.0, sigma * d.sum() / hosts.sum())
+        parts.append(_transport(t, d, room).assign(service_id=service_id))
+    cols = ["zone_id", "service_id", "site_id", "minutes", "demand"]
     if not parts:
-        return pd.DataFrame(columns=["zone_id", "service_id", "site_id", "minutes", "demand"])
-    out = pd.concat(parts, ignore_index=True)
-    return out[["zone_id", "service_id", "site_id", "minutes", "demand"]]
+        return pd.DataFrame(columns=cols)
+    return pd.concat(parts, ignore_index=True)[cols]
+
+
+def _transport(times: pd.DataFrame, demand: pd.Series, room: pd.Series) -> pd.DataFrame:
+    """Least demand-weighted minutes sending each zone's demand to sites with room (exact LP)."""
+    from scipy.optimize import linprog
+    from scipy.sparse import csr_matrix
+
+    t = times.reset_index(drop=True)
+    zi = pd.Index(demand.index).get_indexer(t.zone_id)
+    si = pd.Index(room.index).get_indexer(t.site_id)
+    n = len(t)
+    dz = demand.to_numpy(float)[zi]
+    cols = np.arange(n)
+    a_eq = csr_matrix((np.ones(n), (zi, cols)), shape=(len(demand), n))
+    a_ub = csr_matrix((dz, (si, cols)), shape=(len(room), n))
+    res = linprog(dz * t.minutes.to_numpy(float), A_ub=a_ub, b_ub=room.to_numpy(float) * (1 + 1e-9),
+                  A_eq=a_eq, b_eq=np.ones(len(demand)), bounds=(0, 1), method="highs")
+    if res.status != 0:  # cannot happen with room scaled to the need; fall back to nearest
+        x = np.zeros(n)
+        x[t.groupby("zone_id").minutes.idxmin().to_numpy()] = 1.0
+    else:
+        x = res.x
+    keep = x > 1e-6
+    out = t.loc[keep, ["zone_id", "site_id", "minutes"]].copy()
+    share = x[keep] / pd.Series(x[keep]).groupby(out.zone_id.to_numpy()).transform("sum").to_numpy()
+    out["demand"] = dz[keep] * share
+    return out

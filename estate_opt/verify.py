@@ -172,6 +172,10 @@ def verify_plan(estate: Estate, out: Path, options: ModelOptions, summary: dict,
             if others:
                 clash.append(f"{site}: {k} with {sorted(others)}")
     report.add("incompatible services never share a building", not clash, "; ".join(clash[:4]))
+    area = alloc.assign(area=sigma * alloc.demand).groupby(["service_id", "site_id"]).area.sum()
+    mu = area.index.get_level_values("service_id").map(estate.services.min_site_m2).to_numpy(float)
+    small = area[area.to_numpy() < mu * (1 - REL) - 1e-4]
+    report.add("every service point has its viable size", small.empty, f"{list(small.index[:4])}")
 
     n = len(kept)
     for label, limit, ok in (("exact_sites", options.exact_sites, lambda L: n == L),

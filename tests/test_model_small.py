@@ -175,3 +175,19 @@ def test_identical_inputs_give_identical_plans(line, tmp_path):
     _, b = run_scenario(sc, tmp_path / "b")
     for name in ("sites.csv", "allocation.csv", "moves.csv", "disposals.csv"):
         assert (a / name).read_bytes() == (b / name).read_bytes(), name
+
+
+def test_viable_size_stops_a_service_being_split(line, tmp_path):
+    tables, make = line
+    tables["sites"]["must_retain"] = ["true", "false", "false"]  # S1 stays for other reasons
+    plan, kept = solve_line(make, tmp_path)
+    after = plan.sites.set_index("site_id").services_after
+    assert kept == ["S1", "S3"] and after["S1"] == "lib" and after["S3"] == "lib"  # 100 residents each
+    tables["services"]["min_site_m2"] = 150.0  # S1 reaches only West's 100 residents: too few for a library
+    plan, kept = solve_line(make, tmp_path / "b")
+    after = plan.sites.set_index("site_id").services_after
+    assert kept == ["S1", "S3"] and after["S1"] == "" and after["S3"] == "lib"
+    assert plan.result.objective == pytest.approx(150_000)
+    tables["services"]["min_site_m2"] = 250.0  # no site can reach 250 residents: nowhere is viable
+    with pytest.raises(InfeasibleError, match="less than one viable service point"):
+        solve_line(make, tmp_path / "c")
