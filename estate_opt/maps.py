@@ -74,6 +74,10 @@ def write_map_html(plan, estate, path: Path) -> None:
                             opacity=0.7, tooltip=html.escape(f"{mv.service_id}: {mv.from_site_id} → {mv.to_site_id}, "
                                                              f"{mv.floor_area_m2:,.0f} m²")).add_to(layer)
         layer.add_to(m)
+    if plan.meta.get("attribution"):
+        m.get_root().html.add_child(folium.Element(
+            "<div style='position:fixed;bottom:4px;right:220px;z-index:9999;font:10px sans-serif;color:#444;"
+            f"background:rgba(255,255,255,.8);padding:1px 4px'>{html.escape(plan.meta['attribution'])}</div>"))
     folium.LayerControl(collapsed=False).add_to(m)
     m.get_root().html.add_child(folium.Element(_legend_html(plan)))
     m.save(str(path))
@@ -127,8 +131,9 @@ def write_map_png(plan, estate, path: Path) -> None:
     ax.set_aspect("equal")
     ax.set_xticks([])
     ax.set_yticks([])
-    ax.text(0.99, 0.01, "Contains OS data © Crown copyright and database right; ONS boundaries (OGL v3)",
-            transform=ax.transAxes, ha="right", va="bottom", fontsize=6, color="#555555")
+    if plan.meta.get("attribution"):
+        ax.text(0.99, 0.01, plan.meta["attribution"], transform=ax.transAxes, ha="right", va="bottom", fontsize=6,
+                color="#555555", wrap=True)
     fig.tight_layout()
     fig.savefig(path)
     plt.close(fig)

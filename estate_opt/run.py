@@ -107,6 +107,7 @@ def run_scenario(scenario: Scenario, out: str | Path | None = None, *, overwrite
              f"travel: {estate.travel_description} ({timings['load_s']:.1f} s)")
     options = ModelOptions.from_scenario(scenario)
     plan, _ = solve_estate(estate, options, scenario.solver, scenario.name, progress, timings)
+    plan.meta["attribution"] = scenario.attribution
     if out is None:
         return plan, None
     t = time.perf_counter()

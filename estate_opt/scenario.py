@@ -92,6 +92,7 @@ SERVICE_OVERRIDES = ("max_travel_min", "required_share", "catchment_max_min", "m
 class Scenario:
     name: str = "scenario"
     description: str = ""
+    attribution: str = ""  # data credits shown on maps and reports (e.g. OGL/OS notices)
     inputs: Inputs = field(default_factory=Inputs)
     travel: Travel = field(default_factory=Travel)
     services: dict = field(default_factory=dict)  # service_id -> {setting: value}
@@ -151,12 +152,13 @@ def from_dict(data: dict, base: Path, source: str, problems: Problems | None = N
                 problems.add(source, f"'{key}' must be a mapping of settings", f"see the {key} section in the README")
                 continue
             setattr(sc, key, _section(SECTIONS[key], value, f"{key}", base, source, problems))
-        elif key in ("name", "description"):
-            setattr(sc, key, str(value))
+        elif key in ("name", "description", "attribution"):
+            setattr(sc, key, " ".join(str(value).split()))
         elif key == "services":
             sc.services = _service_overrides(value, source, problems)
         else:
-            problems.add(source, f"unknown setting '{key}'", _suggest(key, ["name", "description", "services", *SECTIONS]))
+            problems.add(source, f"unknown setting '{key}'",
+                         _suggest(key, ["name", "description", "attribution", "services", *SECTIONS]))
     _check(sc, source, problems)
     if own:
         problems.raise_if_any()

@@ -188,12 +188,14 @@ def verify_plan(estate: Estate, out: Path, options: ModelOptions, summary: dict,
     rebuilt_sites = site_table(estate, kept, alloc.assign())
     report.add("sites.csv equals what the plan implies", not _frame_diff("sites.csv", sites_w, rebuilt_sites),
                _frame_diff("sites.csv", sites_w, rebuilt_sites))
+    access = service_access(estate, alloc)
     for name, rebuilt in (("disposals.csv", disposal_table(rebuilt_sites)), ("moves.csv", moves_table(estate, alloc)),
-                          ("access.csv", service_access(estate, alloc)),
-                          ("owners.csv", owner_table(rebuilt_sites, options.phi))):
+                          ("access.csv", access), ("owners.csv", owner_table(rebuilt_sites, options.phi))):
         written = _read(out, name)
         diff = _frame_diff(name, written, rebuilt)
         report.add(f"{name} equals what the plan implies", not diff, diff)
+    diff = _frame_diff("summary.json services", pd.DataFrame(summary.get("services", [])), access)
+    report.add("access figures in summary.json recompute", not diff, diff)
     k = kpis(estate, rebuilt_sites, alloc, options)
     if options.capital_budget is not None:
         report.add("capital budget", k["capital_spend_gbp"] <= options.capital_budget * (1 + REL) + 1e-3,
