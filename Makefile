@@ -5,7 +5,7 @@ PYTHON ?= python3.11
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 
-.PHONY: demo test setup verify benchmarks data clean
+.PHONY: demo test setup browser verify benchmarks data clean
 
 $(BIN)/estate-opt: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -15,11 +15,18 @@ $(BIN)/estate-opt: pyproject.toml
 
 setup: $(BIN)/estate-opt
 
+# Headless Chromium for the browser tests (Debian's packages; needs root, as in CI).
+browser:
+	@if command -v chromium >/dev/null && command -v chromedriver >/dev/null; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; \
+	else echo "note: chromium + chromium-driver not installed; browser tests will be skipped"; fi
+
 demo: setup
 	$(BIN)/estate-opt run scenarios/trafford.yaml --out runs/trafford --overwrite
 	$(BIN)/estate-opt verify runs/trafford
 
-test: setup
+test: setup browser
 	$(BIN)/python -m pytest -q
 
 # Rebuild data/trafford/ from the raw open data in data/raw/.

@@ -326,6 +326,11 @@ ERIC_RUNNING = ["Estates and property maintenance", "Grounds and gardens mainten
 ERIC_BACKLOG = ["Cost to eradicate high risk backlog", "Cost to eradicate significant risk backlog",
                 "Cost to eradicate moderate risk backlog", "Cost to eradicate low risk backlog"]
 ERIC_TRAFFORD_SITES = ["RW3TR", "RXV80"]
+ERIC_ENERGY = {"electricity": "Electricity consumed (kWh)", "gas": "Gas consumed (kWh)"}
+# Published UK greenhouse-gas conversion factors (DESNZ, "Greenhouse gas reporting: conversion factors
+# 2024", kg CO2e per kWh: UK electricity generation; natural gas, gross calorific value). Quoted here;
+# the factors file itself is not in data/raw.
+GHG_FACTORS = {"electricity": 0.20705, "gas": 0.18290}
 
 MIN_BUILDING_M2 = 100.0
 
@@ -388,6 +393,7 @@ class Site:
     other_use_note: str = ""
     running_cost_gbp: float | None = None
     backlog_gbp: float | None = None
+    energy_kwh: dict | None = None      # {"electricity": kWh/yr, "gas": kWh/yr}
     cost_note: str = ""
     hosts: list = field(default_factory=list)   # [(service_id, service point name)]
     notes: list = field(default_factory=list)
@@ -432,6 +438,7 @@ def load_eric(raw: Path) -> tuple[dict, pd.DataFrame, dict]:
     run_m2 = run.sum(axis=1)[ok_run] / gia[ok_run]
     blg_m2 = blg.sum(axis=1)[ok_blg] / gia[ok_blg]
     has_gia = gia > 0
+    energy = {k: num(d[c]).fillna(0)[has_gia] / gia[has_gia] for k, c in ERIC_ENERGY.items()}
     run_na0 = run.fillna(0).sum(axis=1)[has_gia] / gia[has_gia]
     blg_na0 = blg.fillna(0).sum(axis=1)[has_gia] / gia[has_gia]
     med = {
@@ -442,6 +449,7 @@ def load_eric(raw: Path) -> tuple[dict, pd.DataFrame, dict]:
         "running_q3": float(run_na0.quantile(0.75)),
         "backlog_n": int(has_gia.sum()),
         "backlog_median": float(blg_na0.median()),
+        "kwh_per_m2": {k: float(v.median()) for k, v in energy.items()},
         # for comparison only: sites that report every column
         "running_median_strict": float(run_m2.median()), "running_n_strict": int(ok_run.sum()),
         "backlog_median_strict": float(blg_m2.median()), "backlog_n_strict": int(ok_blg.sum()),
@@ -457,6 +465,7 @@ def load_eric(raw: Path) -> tuple[dict, pd.DataFrame, dict]:
             "site_type": r["Site Type"], "gia": g, "occupied": occ, "empty_pct": empty,
             "running": float(sum(num(pd.Series([r[c]]))[0] for c in ERIC_RUNNING)),
             "backlog": float(sum(num(pd.Series([r[c]]))[0] for c in ERIC_BACKLOG)),
+            "kwh": {k: float(num(pd.Series([r[c]])).fillna(0)[0]) for k, c in ERIC_ENERGY.items()},
         }
     return med, t, own
 
@@ -858,6 +867,8 @@ def assemble(raw: Path):
     derived = {
         "eric_running_cost_gbp_per_m2": eric_med["running_median"],
         "eric_backlog_gbp_per_m2": eric_med["backlog_median"],
+        "eric_electricity_kwh_per_m2": eric_med["kwh_per_m2"]["electricity"],
+        "eric_gas_kwh_per_m2": eric_med["kwh_per_m2"]["gas"],
         "library_typical_m2": typical["library_m2"][0],
         "leisure_centre_typical_m2": typical["leisure_m2"][0],
         "community_centre_typical_m2": typical["community_centre_m2"][0],
@@ -976,8 +987,8 @@ def hospital_sites(hospitals: dict, eric_own: dict, A: dict) -> list[Site]:
         s.other_use_m2 = e["occupied"] * (1 - e["empty_pct"] / 100.0)
         s.other_use_note = (f"other use = ERIC occupied area {e['occupied']:.0f} m² × (1 - {e['empty_pct']:g}% empty); "
                             "the rest is empty space")
-        s.running_cost_gbp, s.backlog_gbp = e["running"], e["backlog"]
-        s.cost_note = f"running cost and backlog: ERIC 2016-17 {code} own figures"
+        s.running_cost_gbp, s.backlog_gbp, s.energy_kwh = e["running"], e["backlog"], e["kwh"]
+        s.cost_note = f"running cost, backlog and energy use (for carbon): ERIC 2016-17 {code} own figures"
         s.must_retain, s.retain_note = True, ("inpatient/acute" if code == "RW3TR" else "inpatient mental-health") + \
             " care is not modelled and cannot move"
         out.append(s)
@@ -1119,8 +1130,10 @@ def finish_site(s: Site, A: dict, derived: dict, gp_by_name) -> None:
     if s.running_cost_gbp is None:
         s.running_cost_gbp = s.floor_area_m2 * derived["eric_running_cost_gbp_per_m2"]
         s.backlog_gbp = s.floor_area_m2 * derived["eric_backlog_gbp_per_m2"]
-        s.cost_note = ("running cost and backlog: ERIC national medians per m² (eric_running_cost_gbp_per_m2, "
-                       "eric_backlog_gbp_per_m2)")
+        s.energy_kwh = {k: s.floor_area_m2 * derived[f"eric_{k}_kwh_per_m2"] for k in ERIC_ENERGY}
+        s.cost_note = ("running cost, backlog and energy use (for carbon): ERIC national medians per m² "
+                       "(eric_running_cost_gbp_per_m2, eric_backlog_gbp_per_m2, eric_electricity_kwh_per_m2, "
+                       "eric_gas_kwh_per_m2)")
     # disposal
     if s.site_type in ("park_building", "cemetery"):
         s.sellable = False
@@ -1250,6 +1263,7 @@ def sites_frame(sites: dict, occupation: pd.DataFrame, A: dict) -> pd.DataFrame:
             "site_type": s.site_type, "floor_area_m2": fmt(s.floor_area_m2, 1),
             "other_use_m2": fmt(min(s.other_use_m2, s.floor_area_m2), 1),
             "running_cost_gbp": fmt(s.running_cost_gbp, 0), "backlog_gbp": fmt(s.backlog_gbp, 0),
+            "carbon_tco2e_per_yr": fmt(sum(s.energy_kwh[k] * GHG_FACTORS[k] for k in ERIC_ENERGY) / 1000, 1),
             "disposal_value_gbp": fmt(value, 0), "disposal_cost_gbp": fmt(cost, 0),
             "tenure": s.tenure, "lease_end": "", "must_retain": "true" if s.must_retain else "false",
             "must_dispose": "false", "can_host": can_host, "notes": "; ".join(n for n in notes if n),
@@ -1335,6 +1349,23 @@ def assumptions_frame(A: dict, derived: dict, eric_med: dict, typical: dict) -> 
          f"area of the four backlog risk bands (high, significant, moderate, low; 'Not Applicable' = £0) summed and "
          f"divided by GIA. Over only the {eric_med['backlog_n_strict']} sites reporting all four bands it is "
          f"£{eric_med['backlog_median_strict']:.2f}.", "derived"),
+        ("eric_electricity_kwh_per_m2", "ERIC national median electricity use per m²",
+         round(derived["eric_electricity_kwh_per_m2"], 1), "kWh per m² GIA per year",
+         "carbon_tco2e_per_yr of every site without its own ERIC return",
+         "NHS Digital ERIC 2016-17 site level: median over individual sites with a floor area of 'Electricity "
+         "consumed (kWh)' ÷ GIA ('Not Applicable' = 0).", "derived"),
+        ("eric_gas_kwh_per_m2", "ERIC national median gas use per m²", round(derived["eric_gas_kwh_per_m2"], 1),
+         "kWh per m² GIA per year", "carbon_tco2e_per_yr of every site without its own ERIC return",
+         "NHS Digital ERIC 2016-17 site level: median over individual sites with a floor area of 'Gas consumed "
+         "(kWh)' ÷ GIA ('Not Applicable' = 0). Oil, coal and steam are left out (rare outside hospitals).",
+         "derived"),
+        ("ghg_electricity_kg_per_kwh", "carbon factor, UK grid electricity", GHG_FACTORS["electricity"],
+         "kg CO2e per kWh", "carbon_tco2e_per_yr", "DESNZ, Greenhouse gas reporting: conversion factors 2024 "
+         "(UK electricity, generation). A published figure quoted here; the factors file is not in data/raw.",
+         "published"),
+        ("ghg_gas_kg_per_kwh", "carbon factor, natural gas", GHG_FACTORS["gas"], "kg CO2e per kWh",
+         "carbon_tco2e_per_yr", "DESNZ, Greenhouse gas reporting: conversion factors 2024 (natural gas, gross "
+         "calorific value). A published figure quoted here; the factors file is not in data/raw.", "published"),
         ("library_typical_m2", "typical library size", round(derived["library_typical_m2"], 1), "m² GIA",
          "library space in shared buildings; library floor area where unknown",
          f"Median BuildingSize of the {typical['library_m2'][1]} current libraries with a size in the council register ("

@@ -3,6 +3,7 @@
     estate-opt run SCENARIO [--out DIR] [--solver highs|cbc] [--time-limit S] [--gap G] [--overwrite]
     estate-opt validate SCENARIO
     estate-opt verify OUT_DIR
+    estate-opt report OUT_DIR
 
 Exit codes: 0 done; 1 verify found a mismatch; 2 bad input or settings; 3 infeasible scenario;
 4 plan written but not proven optimal (pass --allow-gap to accept); 5 solver failure.
@@ -49,15 +50,17 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--overwrite", action="store_true", help="replace a previous run in --out")
     run.add_argument("--allow-gap", action="store_true", help="exit 0 even if the plan is not proven optimal")
     run.add_argument("--solver-log", action="store_true", help="show the solver's own log")
-    run.add_argument("--no-maps", action="store_true", help="skip map.html/map.png")
+    run.add_argument("--no-pack", action="store_true", help="skip the board pack (report, maps, charts, workbook)")
     run.add_argument("-q", "--quiet", action="store_true")
     val = sub.add_parser("validate", help="check a scenario's inputs without building a model")
     val.add_argument("scenario", type=Path)
     ver = sub.add_parser("verify", help="re-check a written plan against its inputs, without the solver")
     ver.add_argument("out_dir", type=Path)
+    rep = sub.add_parser("report", help="regenerate the board pack of a written plan, without re-solving")
+    rep.add_argument("out_dir", type=Path)
     args = parser.parse_args(argv)
     try:
-        return {"run": _run, "validate": _validate, "verify": _verify}[args.command](args)
+        return {"run": _run, "validate": _validate, "verify": _verify, "report": _report}[args.command](args)
     except EstateOptError as e:
         if os.environ.get("ESTATE_OPT_DEBUG"):
             raise
@@ -87,7 +90,7 @@ def _run(args) -> int:
     if args.solver_log:
         sc.solver.log = True
     out = args.out or Path("runs") / args.scenario.stem
-    plan, folder = run_scenario(sc, out, overwrite=args.overwrite, progress=progress, maps=not args.no_maps)
+    plan, folder = run_scenario(sc, out, overwrite=args.overwrite, progress=progress, pack=not args.no_pack)
     k, r = plan.kpis, plan.result
     print(f"{plan.scenario}: {r.status.value.upper()}, gap {_pct(r.gap)} ({r.solver}, {r.seconds:.1f} s)")
     print(f"  sites kept {k['sites_after']} of {k['sites_before']}; floor area {k['floor_area_before_m2']:,.0f} -> "
@@ -138,6 +141,14 @@ def _verify(args) -> int:
     if not report.ok:
         raise VerifyError(f"{len(report.failures)} check(s) failed in {args.out_dir}")
     print(f"{args.out_dir}: all {len(report.checks)} checks passed")
+    return 0
+
+
+def _report(args) -> int:
+    from estate_opt.pack import rewrite_pack
+
+    written = rewrite_pack(args.out_dir)
+    print(f"{args.out_dir}: rewrote {', '.join(written)}")
     return 0
 
 

@@ -37,10 +37,14 @@ def precheck(estate: Estate, o: ModelOptions) -> list[str]:
         reach = pairs[pairs.service_id == k]
         lost = sorted(set(need.zone_id) - set(reach.zone_id))
         if lost:
+            dropped = estate.unviable if estate.unviable is not None else estate.pairs.iloc[:0]
+            small = set(dropped.zone_id[(dropped.service_id == k) & dropped.zone_id.isin(lost)])
+            why = (f"; for {_ids(sorted(small))} the sites within reach have too few {svc.demand_unit}s around them "
+                   f"to fill a viable {k} point of {svc.min_site_m2:,.0f} m² (min_site_m2)") if small else ""
             out.append(f"zones {_ids(lost)} have no site able to host {k} within {_fmt_min(svc.catchment)} "
                        f"({len(lost)} zone(s), {need[need.zone_id.isin(lost)].demand.sum():,.0f} "
-                       f"{svc.demand_unit}s); allow {k} at a nearer site (can_host), relax its standard, "
-                       "or keep a disposed site")
+                       f"{svc.demand_unit}s){why}; allow {k} at a nearer site (can_host), relax its standard "
+                       "or viable size, or keep a disposed site")
         if svc.required_share > 0 and pd.notna(svc.max_travel_min):
             reachable = need[need.zone_id.isin(reach[reach.within].zone_id)].demand.sum()
             if reachable + 1e-9 < svc.required_share * svc.total_demand:

@@ -55,6 +55,7 @@ class Estate:
     assumptions: pd.DataFrame | None = None
     boundaries: object = None  # GeoDataFrame of zone polygons (EPSG:4326) for maps, or None
     has_locations: bool = True
+    unviable: pd.DataFrame | None = None  # pairs dropped: their site could never be a viable service point
 
 
 def load_estate(scenario: Scenario) -> Estate:
@@ -134,10 +135,27 @@ def build_estate(raw: dict[str, pd.DataFrame], scenario: Scenario, labels: dict[
     too_small = hostable.site_id.map(sites.capacity_m2) < hostable.service_id.map(services.min_site_m2) - AREA_TOL
     travel = _travel(scenario, tt, labels)
     pairs = admissible_pairs(travel, zones, sites, services, hostable[~too_small], demand)
+    pairs, unviable = _drop_unviable(pairs, services)
     baseline = baseline_allocation(travel, zones, sites, occupation, demand, services)
     return Estate(sites=sites, services=services, zones=zones, occupation=occupation, demand=demand,
                   hostable=hostable, pairs=pairs, baseline=baseline, travel_description=travel.describe(),
-                  has_locations=bool(sites.x.notna().all() and zones.x.notna().all()))
+                  has_locations=bool(sites.x.notna().all() and zones.x.notna().all()), unviable=unviable)
+
+
+def _drop_unviable(pairs: pd.DataFrame, services: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Drop (service, site) options that could never be a viable service point.
+
+    A site can only host a service if all the demand within its catchment together fills the
+    service's smallest viable point (min_site_m2); otherwise no plan can use it. Returns the
+    remaining pairs and the dropped pairs (for explaining infeasibility).
+    """
+    mu = pairs.service_id.map(services.min_site_m2)
+    if not (mu > 0).any():
+        return pairs, pairs.iloc[:0]
+    area = pairs.service_id.map(services.space_m2_per_unit) * pairs.demand
+    reach = area.groupby([pairs.service_id, pairs.site_id]).transform("sum")
+    bad = reach < mu - AREA_TOL
+    return pairs[~bad].reset_index(drop=True), pairs[bad].reset_index(drop=True)
 
 
 def _travel(scenario: Scenario, tt, labels):

@@ -31,6 +31,7 @@ class Plan:
     kpis: dict
     services: pd.DataFrame  # per-service access before/after
     owners: pd.DataFrame  # per-organisation impact
+    zones: pd.DataFrame  # per zone and service: travel before/after
     assumptions: pd.DataFrame | None = None
     meta: dict = field(default_factory=dict)
 
@@ -95,6 +96,7 @@ def site_table(estate: Estate, kept, allocation: pd.DataFrame) -> pd.DataFrame:
         "fit_out_m2": fit_out.reindex(s.index).fillna(0.0).to_numpy(),
         "move_cost_gbp": move_cost.reindex(s.index).fillna(0.0).to_numpy(),
         "running_cost_gbp": s.running_cost_gbp.to_numpy(), "backlog_gbp": s.backlog_gbp.to_numpy(),
+        "carbon_tco2e_per_yr": s.carbon_tco2e_per_yr.to_numpy(float),
         "disposal_value_gbp": s.disposal_value_gbp.to_numpy(), "disposal_cost_gbp": s.disposal_cost_gbp.to_numpy(),
         "net_receipt_gbp": s.net_receipt_gbp.to_numpy(),
         "services_before": before_services.reindex(s.index).fillna("").to_numpy(),
@@ -187,6 +189,27 @@ def service_access(estate: Estate, allocation: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def zone_access(estate: Estate, allocation: pd.DataFrame) -> pd.DataFrame:
+    """zone_access.csv: per zone and service, mean travel before and after and the change (minutes)."""
+    def mean_minutes(df, col):
+        w = df.demand * df[col]
+        g = pd.DataFrame({"w": w, "d": df.demand, "zone_id": df.zone_id, "service_id": df.service_id})
+        g = g.groupby(["zone_id", "service_id"])[["w", "d"]].sum()
+        return g.w / g.d
+
+    demand = estate.demand.set_index(["zone_id", "service_id"]).demand
+    before = mean_minutes(estate.baseline, "minutes").reindex(demand.index)
+    after = mean_minutes(allocation, "travel_min").reindex(demand.index)
+    std = demand.index.get_level_values("service_id").map(estate.services.max_travel_min).to_numpy(float)
+    out = pd.DataFrame({
+        "zone_id": demand.index.get_level_values("zone_id"), "service_id": demand.index.get_level_values("service_id"),
+        "demand": demand.to_numpy(float), "travel_before_min": before.to_numpy(float),
+        "travel_after_min": after.to_numpy(float)})
+    out["change_min"] = out.travel_after_min - out.travel_before_min
+    out["within_standard_after"] = np.isnan(std) | (out.travel_after_min <= std + 1e-9)
+    return out.sort_values(["service_id", "zone_id"]).reset_index(drop=True)
+
+
 def owner_table(sites: pd.DataFrame, phi: float) -> pd.DataFrame:
     """Per organisation: sites, floor area, running cost and receipts before and after."""
     g = sites.assign(kept=sites.decision == "retain", gone=sites.decision == "dispose")
@@ -216,6 +239,8 @@ def kpis(estate: Estate, sites: pd.DataFrame, allocation: pd.DataFrame, options:
     cost_after = float(kept.running_cost_gbp.sum() + phi * kept.backlog_gbp.sum()
                        - phi * gone.net_receipt_gbp.sum() + phi * move_cost)
     travel = float((allocation.demand * allocation.travel_min).sum())
+    carbon = sites.carbon_tco2e_per_yr
+    has_carbon = carbon.notna()
     return {
         "sites_before": int(len(sites)), "sites_after": int(len(kept)), "sites_disposed": int(len(gone)),
         "floor_area_before_m2": float(sites.floor_area_m2.sum()), "floor_area_after_m2": float(kept.floor_area_m2.sum()),
@@ -230,9 +255,31 @@ def kpis(estate: Estate, sites: pd.DataFrame, allocation: pd.DataFrame, options:
         "annuity_factor": phi,
         "annual_equivalent_cost_before_gbp": cost_before, "annual_equivalent_cost_after_gbp": cost_after,
         "annual_equivalent_saving_gbp": cost_before - cost_after,
+        "carbon_sites_with_data": int(has_carbon.sum()),
+        "carbon_before_tco2e": float(carbon.sum()) if has_carbon.any() else None,
+        "carbon_after_tco2e": float(carbon[sites.decision == "retain"].sum()) if has_carbon.any() else None,
         "demand_weighted_travel_min": travel,
         "objective_gbp_per_yr": cost_after + options.travel_weight * travel,
     }
+
+
+TEXT_COLUMNS = ("site_id", "zone_id", "service_id", "from_site_id", "to_site_id", "owner", "owner_type", "name",
+                "site_type", "decision", "services_before", "services_after", "fixed_reason", "services_moving_out",
+                "demand_unit")
+
+
+def read_table(out, name: str) -> pd.DataFrame:
+    """A written plan table, ids and text as strings (blank = ''), numbers as numbers."""
+    from pathlib import Path
+
+    df = pd.read_csv(Path(out) / name, dtype={c: str for c in TEXT_COLUMNS}, keep_default_na=False,
+                     na_values={c: [""] for c in ()})
+    for c in df.columns:
+        if c not in TEXT_COLUMNS and df[c].dtype == object:
+            num = pd.to_numeric(df[c].replace("", None), errors="coerce")
+            if num.notna().sum() == (df[c] != "").sum():
+                df[c] = num  # a numeric column with blanks (e.g. no standard) reads as NaN
+    return df
 
 
 def make_plan(estate: Estate, kept, allocation: pd.DataFrame, options: ModelOptions, result: SolveResult,
@@ -242,4 +289,5 @@ def make_plan(estate: Estate, kept, allocation: pd.DataFrame, options: ModelOpti
     return Plan(scenario=scenario_name, result=result, sites=sites, disposals=disposal_table(sites),
                 moves=moves_table(estate, allocation), allocation=allocation,
                 kpis=kpis(estate, sites, allocation, options), services=service_access(estate, allocation),
-                owners=owner_table(sites, options.phi), assumptions=estate.assumptions)
+                owners=owner_table(sites, options.phi), zones=zone_access(estate, allocation),
+                assumptions=estate.assumptions)

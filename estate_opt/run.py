@@ -92,7 +92,7 @@ def _nearest_allocation(model: EstateModel, solver: Solver, progress: Progress):
 
 
 def run_scenario(scenario: Scenario, out: str | Path | None = None, *, overwrite: bool = False,
-                 progress: Progress = _quiet, maps: bool = True) -> tuple[Plan, Path | None]:
+                 progress: Progress = _quiet, pack: bool = True) -> tuple[Plan, Path | None]:
     """Load, solve and (when ``out`` is given) write a scenario's plan; return it and its folder."""
     from estate_opt import writers
 
@@ -107,12 +107,14 @@ def run_scenario(scenario: Scenario, out: str | Path | None = None, *, overwrite
              f"travel: {estate.travel_description} ({timings['load_s']:.1f} s)")
     options = ModelOptions.from_scenario(scenario)
     plan, _ = solve_estate(estate, options, scenario.solver, scenario.name, progress, timings)
-    plan.meta["attribution"] = scenario.attribution
+    from estate_opt.pack import plan_meta
+
+    plan.meta.update(plan_meta(scenario, estate))
     if out is None:
         return plan, None
     t = time.perf_counter()
     progress(f"writing the plan to {out}")
-    folder = write_plan(plan, estate, scenario, Path(out), overwrite=overwrite, timings=timings, maps=maps)
+    folder = write_plan(plan, estate, scenario, Path(out), overwrite=overwrite, timings=timings, pack=pack)
     timings["write_s"] = time.perf_counter() - t
     return plan, folder
 
@@ -125,25 +127,26 @@ def _input_paths(scenario: Scenario) -> list[Path]:
 
 
 def write_plan(plan: Plan, estate: Estate, scenario: Scenario, out: Path, *, overwrite: bool = False,
-               timings: dict | None = None, maps: bool = True) -> Path:
+               timings: dict | None = None, pack: bool = True) -> Path:
     """Write every output of a plan into ``out`` atomically."""
-    from estate_opt import maps as maps_mod
     from estate_opt import writers
+    from estate_opt.pack import pack_files
 
     out = writers.check_out_dir(out, _input_paths(scenario), overwrite)
     settings = scenario.to_dict()
     files: dict[str, object] = {
         "sites.csv": plan.sites, "disposals.csv": plan.disposals, "moves.csv": plan.moves,
         "allocation.csv": plan.allocation, "access.csv": plan.services, "owners.csv": plan.owners,
+        "zone_access.csv": plan.zones,
         "scenario.yaml": yaml.safe_dump(settings, sort_keys=False, allow_unicode=True),
         "summary.json": writers.summary(plan, settings, estate.sources, estate.travel_description, timings or {}),
     }
     if plan.assumptions is not None:
         files["assumptions.csv"] = plan.assumptions
-    if maps and estate.has_locations:
-        files["map.html"] = lambda p: maps_mod.write_map_html(plan, estate, p)
-        files["map.png"] = lambda p: maps_mod.write_map_png(plan, estate, p)
-        files["plan.gpkg"] = lambda p: _write_gpkg(plan, p)
+    if pack:  # the board pack: report, maps, charts, workbook
+        files.update(pack_files(plan, estate, files["summary.json"]))
+        if estate.has_locations:
+            files["plan.gpkg"] = lambda p: _write_gpkg(plan, p)
     return writers.write_run(out, files)
 
 

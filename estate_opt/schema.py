@@ -76,6 +76,9 @@ SITES = Table(
         Column("backlog_gbp", "float", "£", "Backlog maintenance to clear if the site is kept", default=0.0, min=0),
         Column("disposal_value_gbp", "float", "£", "Market value if sold (or lease surrender value)", default=0.0, min=0),
         Column("disposal_cost_gbp", "float", "£", "One-off cost of disposing (fees, decommissioning)", default=0.0, min=0),
+        Column("carbon_tco2e_per_yr", "float", "tCO2e/yr",
+               "Carbon from the building's energy use; blank if unknown (carbon is then reported for the "
+               "sites that have it)", default=None, min=0),
         Column("tenure", "str", "", "freehold or leasehold", default="freehold", allowed=TENURES),
         Column("lease_end", "date", "YYYY-MM-DD", "Lease expiry or next break (leasehold only)", default=None),
         Column("must_retain", "bool", "", "The board requires this site to stay", default=False),

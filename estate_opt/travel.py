@@ -57,6 +57,14 @@ class StraightLine:
             out = out[out.minutes <= max_minutes + 1e-9]
         return out
 
+    def candidates(self, zones: pd.DataFrame, sites: pd.DataFrame, k: int) -> pd.DataFrame:
+        """Each zone's k nearest sites (all pairs when there are at most k sites)."""
+        if len(sites) <= k:
+            return self.times(zones, sites, None)
+        d, j = cKDTree(sites[["x", "y"]].to_numpy(float)).query(zones[["x", "y"]].to_numpy(float), k=k)
+        return pd.DataFrame({"zone_id": np.repeat(zones.index.to_numpy(), k), "site_id": sites.index.to_numpy()[j.ravel()],
+                             "minutes": self.access_min + d.ravel() * self.min_per_m})
+
     def nearest(self, zones: pd.DataFrame, sites: pd.DataFrame) -> pd.DataFrame:
         """Each zone's nearest site (fewest minutes)."""
         if len(sites) == 0:
@@ -162,17 +170,27 @@ def baseline_allocation(travel, zones: pd.DataFrame, sites: pd.DataFrame, occupa
             near = travel.nearest(zones.loc[d.index], sites.loc[hosts.index])
             parts.append(near.assign(service_id=service_id, demand=near.zone_id.map(d).to_numpy(float)))
             continue
-        t = travel.times(zones.loc[d.index], sites.loc[hosts.index], None)
         room = hosts / sigma * max(1.0, sigma * d.sum() / hosts.sum())
-        parts.append(_transport(t, d, room).assign(service_id=service_id))
+        z, h = zones.loc[d.index], sites.loc[hosts.index]
+        t = travel.candidates(z, h, BASELINE_CANDIDATES) if hasattr(travel, "candidates") else None
+        found = _transport(t, d, room) if t is not None else None
+        if found is None:  # the nearest few had no room for everyone: consider every current site
+            found = _transport(travel.times(z, h, None), d, room, required=True)
+        parts.append(found.assign(service_id=service_id))
     cols = ["zone_id", "service_id", "site_id", "minutes", "demand"]
     if not parts:
         return pd.DataFrame(columns=cols)
     return pd.concat(parts, ignore_index=True)[cols]
 
 
-def _transport(times: pd.DataFrame, demand: pd.Series, room: pd.Series) -> pd.DataFrame:
-    """Least demand-weighted minutes sending each zone's demand to sites with room (exact LP)."""
+BASELINE_CANDIDATES = 25  # nearest current sites per zone tried first for today's allocation
+
+
+def _transport(times: pd.DataFrame, demand: pd.Series, room: pd.Series, required: bool = False):
+    """Least demand-weighted minutes sending each zone's demand to sites with room (exact LP).
+
+    Returns None when the given pairs cannot take everyone (unless ``required``: then each zone
+    falls back to its nearest site)."""
     from scipy.optimize import linprog
     from scipy.sparse import csr_matrix
 
@@ -186,7 +204,9 @@ def _transport(times: pd.DataFrame, demand: pd.Series, room: pd.Series) -> pd.Da
     a_ub = csr_matrix((dz, (si, cols)), shape=(len(room), n))
     res = linprog(dz * t.minutes.to_numpy(float), A_ub=a_ub, b_ub=room.to_numpy(float) * (1 + 1e-9),
                   A_eq=a_eq, b_eq=np.ones(len(demand)), bounds=(0, 1), method="highs")
-    if res.status != 0:  # cannot happen with room scaled to the need; fall back to nearest
+    if res.status != 0 and not required:
+        return None
+    if res.status != 0:  # cannot happen with every site and room scaled to the need
         x = np.zeros(n)
         x[t.groupby("zone_id").minutes.idxmin().to_numpy()] = 1.0
     else:

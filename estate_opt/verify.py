@@ -20,7 +20,8 @@ from estate_opt.errors import VerifyError
 from estate_opt.estate import Estate, load_estate
 from estate_opt.io.readers import file_hash
 from estate_opt.model import ModelOptions
-from estate_opt.plan import disposal_table, kpis, moves_table, owner_table, service_access, site_table
+from estate_opt.plan import (disposal_table, kpis, moves_table, owner_table, read_table, service_access,
+                             site_table, zone_access)
 from estate_opt.scenario import from_dict
 
 REL = 1e-6  # relative tolerance: solver feasibility tolerances are ~1e-7 relative
@@ -95,14 +96,6 @@ def _frame_diff(name: str, written: pd.DataFrame, rebuilt: pd.DataFrame) -> str:
     return ""
 
 
-def _read(out: Path, name: str) -> pd.DataFrame:
-    return pd.read_csv(out / name, dtype={"site_id": str, "zone_id": str, "service_id": str, "from_site_id": str,
-                                          "to_site_id": str, "owner": str, "name": str, "services_before": str,
-                                          "services_after": str, "fixed_reason": str, "site_type": str,
-                                          "services_moving_out": str}, keep_default_na=False,
-                       na_values={c: [""] for c in ()})
-
-
 def verify_plan(estate: Estate, out: Path, options: ModelOptions, summary: dict, report: Report | None = None) -> Report:
     """Check the plan files in ``out`` against an Estate (already loaded)."""
     report = report or Report()
@@ -112,8 +105,8 @@ def verify_plan(estate: Estate, out: Path, options: ModelOptions, summary: dict,
         gap, tol = summary.get("gap"), summary.get("gap_tolerance") or 0.0
         report.add("optimal status has a gap within tolerance", gap is not None and gap <= tol + 1e-9,
                    f"gap {gap} above tolerance {tol}")
-    sites_w = _read(out, "sites.csv")
-    alloc = _read(out, "allocation.csv")
+    sites_w = read_table(out, "sites.csv")
+    alloc = read_table(out, "allocation.csv")
     for c in ("share", "demand", "travel_min"):
         alloc[c] = alloc[c].astype(float)
     alloc["within_standard"] = alloc.within_standard.astype(str).str.lower() == "true"
@@ -190,8 +183,9 @@ def verify_plan(estate: Estate, out: Path, options: ModelOptions, summary: dict,
                _frame_diff("sites.csv", sites_w, rebuilt_sites))
     access = service_access(estate, alloc)
     for name, rebuilt in (("disposals.csv", disposal_table(rebuilt_sites)), ("moves.csv", moves_table(estate, alloc)),
-                          ("access.csv", access), ("owners.csv", owner_table(rebuilt_sites, options.phi))):
-        written = _read(out, name)
+                          ("access.csv", access), ("owners.csv", owner_table(rebuilt_sites, options.phi)),
+                          ("zone_access.csv", zone_access(estate, alloc))):
+        written = read_table(out, name)
         diff = _frame_diff(name, written, rebuilt)
         report.add(f"{name} equals what the plan implies", not diff, diff)
     diff = _frame_diff("summary.json services", pd.DataFrame(summary.get("services", [])), access)

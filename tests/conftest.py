@@ -16,6 +16,7 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 ORLIB = ROOT / "benchmarks" / "orlib"
+SCENARIOS = ROOT / "scenarios"
 
 
 def line_tables() -> dict[str, pd.DataFrame]:
@@ -60,3 +61,13 @@ def line(tmp_path):
         return write_scenario(tmp_path / "in", tables, settings, name)
 
     return tables, make
+
+
+@pytest.fixture(scope="session")
+def trafford_run(tmp_path_factory):
+    """The README's main job, solved once per test session: the Trafford default, written to a folder."""
+    from estate_opt.cli import main
+
+    out = tmp_path_factory.mktemp("trafford") / "run"
+    assert main(["run", str(SCENARIOS / "trafford.yaml"), "--out", str(out), "-q"]) == 0
+    return out

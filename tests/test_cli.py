@@ -99,7 +99,7 @@ def test_validate_reports_the_estate(line, capsys):
 def test_time_limited_plan_is_not_called_optimal(tmp_path, capsys):
     raw, sc = read_cap(ORLIB / "cap" / "capa.txt", capacity=8000)
     scenario = to_files(raw, sc, tmp_path / "capa")
-    code = main(["run", str(scenario), "--out", str(tmp_path / "run"), "--time-limit", "2", "-q", "--no-maps"])
+    code = main(["run", str(scenario), "--out", str(tmp_path / "run"), "--time-limit", "2", "-q", "--no-pack"])
     captured = capsys.readouterr()
     if code == 5:  # no incumbent within 2 s: nothing written, a clear message
         assert "found no plan" in captured.err and not (tmp_path / "run").exists()
@@ -114,7 +114,7 @@ def test_cbc_time_limit_is_honest(tmp_path, capsys):
     raw, sc = read_cap(ORLIB / "cap" / "capa.txt", capacity=8000)
     scenario = to_files(raw, sc, tmp_path / "capa")
     code = main(["run", str(scenario), "--out", str(tmp_path / "run"), "--solver", "cbc", "--time-limit", "1",
-                 "-q", "--no-maps"])
+                 "-q", "--no-pack"])
     captured = capsys.readouterr()
     assert code in (4, 5)
     if code == 5:

@@ -38,7 +38,7 @@ def test_trafford_data_is_real_and_complete():
     assert tgh.floor_area_m2 == 56_493  # NHS ERIC 2016-17, Trafford General Hospital
     assert (sites.must_retain & sites.notes.str.contains("must_retain")).sum() == sites.must_retain.sum()
     assumptions = pd.read_csv(DATA / "assumptions.csv")
-    assert set(assumptions.kind) == {"assumption", "derived"}
+    assert set(assumptions.kind) == {"assumption", "derived", "published"}
     eric = assumptions.set_index("id").loc["eric_running_cost_gbp_per_m2", "value"]
     assert float(eric) == pytest.approx(129.78, abs=0.01)
 
@@ -49,10 +49,9 @@ def test_shipped_scenarios_validate(name, capsys):
     assert "inputs are valid" in capsys.readouterr().out
 
 
-def test_default_plan_is_proven_optimal_and_verifies(tmp_path):
+def test_default_plan_is_proven_optimal_and_verifies(trafford_run):
     """The README's main job: the Trafford default, solved to a proven optimum, every output checked."""
-    out = tmp_path / "trafford"
-    assert main(["run", str(SCENARIOS / "trafford.yaml"), "--out", str(out), "-q"]) == 0
+    out = trafford_run
     summary = json.loads((out / "summary.json").read_text())
     assert summary["status"] == "optimal" and summary["gap"] <= 1e-6
     report = verify_run(out)
@@ -67,11 +66,19 @@ def test_default_plan_is_proven_optimal_and_verifies(tmp_path):
     flagged = pd.read_csv(DATA / "sites.csv").query("must_retain").site_id
     assert (sites.set_index("site_id").loc[flagged, "decision"] == "retain").all()
     assert len(summary["assumptions"]) == len(pd.read_csv(DATA / "assumptions.csv"))
-    assert (out / "map.html").stat().st_size > 10_000 and (out / "map.png").stat().st_size > 10_000
+    for name in ("map.html", "map.png", "report.html", "plan.xlsx", "access.png", "owners.png", "travel.png"):
+        assert (out / name).stat().st_size > 10_000, name
     # the disposal list is exactly the disposed sites, and their savings add up to the KPI
     disposals = pd.read_csv(out / "disposals.csv")
     assert set(disposals.site_id) == set(sites.site_id[sites.decision == "dispose"])
     assert disposals.annual_saving_gbp.sum() == pytest.approx(k["annual_running_saving_gbp"])
+    # no service is scattered: no service point below its viable size
+    services = pd.read_csv(DATA / "services.csv").set_index("service_id")
+    alloc = pd.read_csv(out / "allocation.csv")
+    area = (alloc.demand * alloc.service_id.map(services.space_m2_per_unit)).groupby([alloc.service_id,
+                                                                                      alloc.site_id]).sum()
+    mu = area.index.get_level_values(0).map(services.min_site_m2).to_numpy()
+    assert (area.to_numpy() >= mu * (1 - 1e-6)).all()
 
 
 def test_stricter_standard_never_costs_less():

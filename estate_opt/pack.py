@@ -1,0 +1,102 @@
+"""The board pack: report.html, map.html, the PNG maps and charts and plan.xlsx, from a Plan.
+
+``pack_files`` returns the pack as files ready for the atomic writer (the run writes them with
+the plan); ``rewrite_pack`` rebuilds them for a written run without re-solving
+(``estate-opt report OUT_DIR``), after ``verify`` confirms the plan still matches its inputs.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+from pathlib import Path
+
+import pandas as pd
+
+from estate_opt import charts, maps
+from estate_opt.errors import VerifyError
+from estate_opt.plan import Plan, read_table
+from estate_opt.report import render_report
+from estate_opt.solve import SolveResult, Status
+from estate_opt.workbook import write_workbook
+
+PACK = ("report.html", "map.html", "map.png", "access.png", "owners.png", "travel.png", "plan.xlsx")
+
+
+def _png(draw, *args) -> bytes:
+    buf = io.BytesIO()
+    draw(*args, buf)
+    return buf.getvalue()
+
+
+def pack_files(plan: Plan, estate, summary: dict) -> dict[str, object]:
+    """name -> content (bytes, str or a callable writing to a path) for every file of the pack."""
+    images = {"owners": _png(charts.write_owners_png, plan), "travel": _png(charts.write_travel_png, plan, estate)}
+    files: dict[str, object] = {"owners.png": images["owners"], "travel.png": images["travel"],
+                                "plan.xlsx": lambda p: write_workbook(plan, summary, p)}
+    if estate.has_locations:
+        images["map"] = _png(maps.write_map_png, plan, estate)
+        images["access"] = _png(maps.write_access_png, plan, estate)
+        files.update({"map.png": images["map"], "access.png": images["access"],
+                      "map.html": lambda p: maps.write_map_html(plan, estate, p)})
+    files["report.html"] = render_report(plan, summary, images)
+    return files
+
+
+def load_plan(out_dir: str | Path):
+    """A written run as (Plan, Estate, summary), its inputs reloaded and checked unchanged."""
+    from estate_opt.verify import verify_run
+
+    out = Path(out_dir)
+    report = verify_run(out)
+    if not report.ok:
+        raise VerifyError(f"{out} no longer matches its inputs, so a report would mislead:\n" + report.text()
+                          + "\nRe-run the scenario.")
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    from estate_opt.estate import load_estate
+    from estate_opt.scenario import from_dict
+
+    scenario = from_dict({k: v for k, v in summary["settings"].items() if k != "path"}, Path("/"), "summary.json")
+    estate = load_estate(scenario)
+    result = SolveResult(Status(summary["status"]), summary["solver"], summary.get("solver_version", ""),
+                         summary.get("objective"), summary.get("bound"), summary.get("gap"),
+                         summary.get("solve_seconds", 0.0), summary.get("time_limit_s"), summary.get("gap_tolerance"),
+                         summary.get("solver_message", ""))
+    access = read_table(out, "access.csv")
+    zones = read_table(out, "zone_access.csv")
+    plan = Plan(scenario=summary["scenario"], result=result, sites=read_table(out, "sites.csv"),
+                disposals=read_table(out, "disposals.csv"), moves=read_table(out, "moves.csv"),
+                allocation=read_table(out, "allocation.csv"), kpis=summary["kpis"], services=access,
+                owners=read_table(out, "owners.csv"), zones=zones,
+                assumptions=pd.read_csv(out / "assumptions.csv", dtype=str, keep_default_na=False)
+                if (out / "assumptions.csv").exists() else None)
+    plan.meta = plan_meta(scenario, estate)
+    return plan, estate, summary
+
+
+def plan_meta(scenario, estate) -> dict:
+    """What maps and reports need beyond the plan's tables."""
+    names = estate.zones["name"] if "name" in estate.zones else pd.Series(dtype=str)
+    return {"attribution": scenario.attribution, "zone_names": {z: n for z, n in names.items() if n}}
+
+
+def rewrite_pack(out_dir: str | Path) -> list[str]:
+    """Regenerate the pack of a written run in place, each file written atomically."""
+    out = Path(out_dir)
+    plan, estate, summary = load_plan(out)
+    written = []
+    for name, content in pack_files(plan, estate, summary).items():
+        tmp = out / f".{name}.tmp-{os.getpid()}"
+        try:
+            if callable(content):
+                content(tmp)
+            elif isinstance(content, bytes):
+                tmp.write_bytes(content)
+            else:
+                tmp.write_text(content, encoding="utf-8")
+            os.replace(tmp, out / name)
+        finally:
+            tmp.unlink(missing_ok=True)
+        written.append(name)
+    return written

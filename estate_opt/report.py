@@ -1,0 +1,133 @@
+"""The board report: one self-contained HTML page (report.html) a board member can read offline.
+
+Built from a :class:`Plan`, the run's summary.json and the pack's PNG images (embedded as data
+URIs). Plain English, figures with units and thousands separators; every value is escaped by
+Jinja's autoescaping, so a site called ``<script>`` shows as text.
+"""
+
+from __future__ import annotations
+
+import base64
+from importlib import resources
+
+import jinja2
+import pandas as pd
+
+from estate_opt.labels import KPIS, fmt, kind, label
+
+DISPOSAL_COLUMNS = ["name", "owner", "floor_area_m2", "annual_saving_gbp", "backlog_avoided_gbp", "receipt_gbp",
+                    "services_moving_out"]
+OWNER_COLUMNS = ["owner", "sites_before", "sites_after", "floor_area_before_m2", "floor_area_after_m2",
+                 "annual_saving_gbp", "receipts_gbp", "move_cost_gbp", "net_annual_position_gbp"]
+
+
+def render_report(plan, summary: dict, images: dict[str, bytes]) -> str:
+    """report.html as a string. ``images``: map, owners, access, travel -> PNG bytes."""
+    env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
+    template = env.from_string(resources.files("estate_opt").joinpath("templates", "report.html.j2").read_text())
+    return template.render(**context(plan, summary, images))
+
+
+def _cells(row: pd.Series, columns: list[str]) -> list[dict]:
+    return [{"text": fmt(row[c], kind(c)), "n": kind(c) != "text"} for c in columns]
+
+
+def context(plan, summary: dict, images: dict[str, bytes]) -> dict:
+    r, k = plan.result, plan.kpis
+    settings = summary.get("settings", {})
+    sites = plan.sites.set_index("site_id")
+    name_of = sites["name"].to_dict()
+    gap = "n/a" if r.gap is None else f"{r.gap:.4%}"
+    if r.status.value == "optimal":
+        headline = "Proven optimal."
+        detail = (f"The solver ({r.solver} {r.solver_version}) proved that no plan meeting the board's rules has a "
+                  f"lower annual equivalent cost: the gap between this plan and the best possible is {gap} "
+                  f"(tolerance {r.gap_tolerance:g}).")
+    else:
+        headline = "NOT proven optimal."
+        detail = (f"The solver stopped ({r.message}) before proving this plan the best: a better plan may cost up to "
+                  f"{gap} less. Run again with a longer time limit before relying on the ranking of close options.")
+    access = plan.services
+    short = access[access.share_within_after + 1e-9 < access.share_within_before]
+    if short.empty:
+        access_sentence = "no service's share of residents within its travel standard falls"
+    else:
+        access_sentence = "the share within the travel standard falls for " + ", ".join(
+            f"{s.name} ({s.share_within_before:.1%} to {s.share_within_after:.1%})" for s in short.itertuples())
+    summary_sentence = (
+        f"The plan keeps {k['sites_after']:,} of the {k['sites_before']:,} public buildings and disposes of "
+        f"{k['sites_disposed']:,}, saving {fmt(k['annual_running_saving_gbp'], 'gbp')} a year in running costs and "
+        f"raising {fmt(k['capital_receipts_gbp'], 'gbp')} in receipts net of disposal costs; {access_sentence}.")
+    cards = [{"label": lab, "value": fmt(k.get(key), kd)} for key, lab, kd in KPIS if k.get(key) is not None]
+    if k.get("carbon_before_tco2e") is not None:
+        cards.append({"label": "Sites with carbon data", "value": f"{k['carbon_sites_with_data']:,} of {k['sites_before']:,}"})
+
+    d = plan.disposals
+    disposals = [_cells(row, DISPOSAL_COLUMNS) for _, row in d.iterrows()]
+    total = {"name": "Total", "owner": "", "services_moving_out": ""}
+    total.update({c: d[c].sum() for c in DISPOSAL_COLUMNS if c not in total})
+    disposal_total = _cells(pd.Series(total), DISPOSAL_COLUMNS)
+
+    s = plan.sites
+    gained = s[(s.decision == "retain") & (s.services_after.fillna("") != s.services_before.fillna(""))]
+    colocation = [{"name": g["name"], "owner": g.owner, "before": g.services_before or "none",
+                   "after": g.services_after or "none", "fit_out": fmt(g.fit_out_m2, "m2")} for _, g in gained.iterrows()]
+    shared = int((s.services_after.fillna("").str.count(";") >= 1).sum())
+    colocation_sentence = (f"{len(gained)} kept buildings change the services they host; {shared} host more than one "
+                           f"service in the plan. New space fitted out: {fmt(k['fit_out_m2'], 'm2')}, costing "
+                           f"{fmt(k['move_cost_gbp'], 'gbp')} once.")
+    moves = [{"service": m.service_id, "from": name_of.get(m.from_site_id, m.from_site_id),
+              "to": name_of.get(m.to_site_id, m.to_site_id) if m.to_site_id else "(none)",
+              "users": fmt(m.demand_moved, "num"), "area": fmt(m.floor_area_m2, "m2")}
+             for m in plan.moves.itertuples(index=False)]
+
+    owners = [_cells(row, OWNER_COLUMNS) for _, row in plan.owners.sort_values("annual_saving_gbp",
+                                                                                 ascending=False).iterrows()]
+    access_rows = [{"name": a.name, "standard": fmt(a.standard_min, "min"), "before": fmt(a.share_within_before, "share"),
+                    "after": fmt(a.share_within_after, "share"), "mean_before": fmt(a.mean_travel_min_before, "min"),
+                    "mean_after": fmt(a.mean_travel_min_after, "min"), "max_after": fmt(a.max_travel_min_after, "min"),
+                    "sites": f"{a.sites_before} → {a.sites_after}"} for a in access.itertuples(index=False)]
+    zone_names = plan.meta.get("zone_names", {})
+    rises = plan.zones[plan.zones.change_min > 0.05].sort_values("change_min", ascending=False).head(15)
+    rise_rows = [{"zone": f"{zone_names.get(z.zone_id) or z.zone_id} ({z.zone_id})", "service": z.service_id,
+                  "demand": fmt(z.demand, "num"), "before": fmt(z.travel_before_min, "min"),
+                  "after": fmt(z.travel_after_min, "min"), "change": f"+{z.change_min:,.1f} min"}
+                 for z in rises.itertuples(index=False)]
+
+    econ = settings.get("economics", {})
+    solver_rows = [("Status", r.status.value), ("Optimality gap", gap), ("Gap tolerance", f"{r.gap_tolerance:g}"),
+                   ("Objective (annual equivalent cost)", fmt(r.objective, "gbp_yr")),
+                   ("Best bound proven", fmt(r.bound, "gbp_yr")), ("Solver", f"{r.solver} {r.solver_version}"),
+                   ("Solve time", f"{r.seconds:,.1f} s (limit {r.time_limit_s:g} s)"), ("Solver message", r.message)]
+    settings_rows = [("Discount rate", f"{econ.get('discount_rate', 0):.1%} (HM Treasury Green Book default 3.5%)"),
+                     ("Appraisal period", f"{econ.get('appraisal_years')} years"),
+                     ("Annuity factor", f"{k['annuity_factor']:.5f} a year"),
+                     ("Value of travel time", f"£{econ.get('travel_weight_gbp_per_unit_min', 0):g} per unit of "
+                                              "demand per minute per year"),
+                     ("Travel", summary.get("travel", ""))]
+    for key, value in settings.get("constraints", {}).items():
+        if value not in (None, [], ""):
+            settings_rows.append((key.replace("_", " ").capitalize(), str(value)))
+    for sid, over in settings.get("services", {}).items():
+        settings_rows.append((f"Service {sid}", ", ".join(f"{a} {b}" for a, b in over.items())))
+    a = plan.assumptions
+    assumption_head = list(a.columns) if a is not None else []
+    assumptions = a.astype(str).values.tolist() if a is not None else []
+    return {
+        "title": f"{plan.scenario}: public estate plan", "description": settings.get("description", ""),
+        "created": summary.get("created_utc", "")[:10], "version": summary.get("versions", {}).get("estate_opt", ""),
+        "status_class": "optimal" if r.status.value == "optimal" else "feasible", "status_headline": headline,
+        "status_detail": detail, "summary_sentence": summary_sentence, "cards": cards,
+        "images": {n: base64.b64encode(b).decode() for n, b in images.items()},
+        "disposal_head": [{"label": label(c), "n": kind(c) != "text"} for c in DISPOSAL_COLUMNS],
+        "disposals": disposals, "disposal_total": disposal_total, "colocation": colocation,
+        "colocation_sentence": colocation_sentence, "moves": moves,
+        "owner_head": [{"label": label(c), "n": kind(c) != "text"} for c in OWNER_COLUMNS], "owners": owners,
+        "phi": f"{k['annuity_factor']:.5f}", "rate": f"{econ.get('discount_rate', 0):.1%}",
+        "years": econ.get("appraisal_years"), "access": access_rows, "rises": rise_rows,
+        "travel": summary.get("travel", ""), "solver_rows": solver_rows, "settings_rows": settings_rows,
+        "assumption_head": assumption_head, "assumptions": assumptions,
+        "inputs": [(t, v["path"], v["sha256"]) for t, v in summary.get("inputs", {}).items()],
+        "attribution": plan.meta.get("attribution", ""),
+    }
+
