@@ -4,6 +4,10 @@
     estate-opt validate SCENARIO
     estate-opt verify OUT_DIR
     estate-opt report OUT_DIR
+    estate-opt compare A.yaml B.yaml ... [--out DIR] [--runs DIR] [--no-reuse]
+    estate-opt keep-cost OUT_DIR [--sites ID ...]
+    estate-opt sensitivity OUT_DIR --draws N [--seed S]
+    estate-opt frontier SCENARIO --vary services.gp.max_travel_min --from 10 --to 30 --step 5 [--exact]
 
 Exit codes: 0 done; 1 verify found a mismatch; 2 bad input or settings; 3 infeasible scenario;
 4 plan written but not proven optimal (pass --allow-gap to accept); 5 solver failure.
@@ -18,8 +22,8 @@ import sys
 import time
 from pathlib import Path
 
-from estate_opt.errors import (EstateOptError, InfeasibleError, InputError, OutputError, SolverError,
-                               VerifyError)
+from estate_opt.errors import (EstateOptError, InfeasibleError, InputError, InputProblem, OutputError,
+                               SolverError, VerifyError)
 
 EXIT = {InputError: 2, OutputError: 2, InfeasibleError: 3, SolverError: 5, VerifyError: 1}
 
@@ -58,9 +62,50 @@ def main(argv: list[str] | None = None) -> int:
     ver.add_argument("out_dir", type=Path)
     rep = sub.add_parser("report", help="regenerate the board pack of a written plan, without re-solving")
     rep.add_argument("out_dir", type=Path)
+    cmp_ = sub.add_parser("compare", help="solve several scenarios (or reuse their plans) and compare them")
+    cmp_.add_argument("scenarios", type=Path, nargs="+")
+    cmp_.add_argument("--out", type=Path, help="comparison folder (default: runs/compare-<names>)")
+    cmp_.add_argument("--runs", type=Path, default=Path("runs"), help="where each scenario's plan is kept")
+    cmp_.add_argument("--no-reuse", action="store_true", help="solve every scenario again")
+    cmp_.add_argument("--time-limit", type=float)
+    cmp_.add_argument("--gap", type=float)
+    cmp_.add_argument("--overwrite", action="store_true")
+    cmp_.add_argument("-q", "--quiet", action="store_true")
+    kc = sub.add_parser("keep-cost", help="for a written plan: the exact cost of keeping each disposed site "
+                        "and of losing each kept one")
+    kc.add_argument("out_dir", type=Path)
+    kc.add_argument("--sites", nargs="+", help="only these site ids")
+    kc.add_argument("--time-limit", type=float)
+    kc.add_argument("--gap", type=float)
+    kc.add_argument("-q", "--quiet", action="store_true")
+    se = sub.add_parser("sensitivity", help="for a written plan: re-solve under sampled costs and values and "
+                        "count how often each site is disposed")
+    se.add_argument("out_dir", type=Path)
+    se.add_argument("--draws", type=int, default=20)
+    se.add_argument("--seed", type=int, help="default: the scenario's sensitivity.seed")
+    se.add_argument("--time-limit", type=float)
+    se.add_argument("--gap", type=float)
+    se.add_argument("-q", "--quiet", action="store_true")
+    fr = sub.add_parser("frontier", help="trace annual saving against access by the epsilon-constraint method")
+    fr.add_argument("scenario", type=Path)
+    fr.add_argument("--vary", required=True,
+                    help="services.<service>.<setting> (e.g. services.gp.max_travel_min), services.*.<setting>, "
+                         "or standards (every standard times a factor)")
+    fr.add_argument("--values", type=float, nargs="+", help="the levels to solve at")
+    fr.add_argument("--from", dest="start", type=float)
+    fr.add_argument("--to", dest="stop", type=float)
+    fr.add_argument("--step", type=float)
+    fr.add_argument("--exact", action="store_true", help="find every break point between --from and --to "
+                    "(one service's max_travel_min)")
+    fr.add_argument("--out", type=Path, help="frontier folder (default: runs/frontier-<scenario>)")
+    fr.add_argument("--time-limit", type=float)
+    fr.add_argument("--gap", type=float)
+    fr.add_argument("-q", "--quiet", action="store_true")
     args = parser.parse_args(argv)
     try:
-        return {"run": _run, "validate": _validate, "verify": _verify, "report": _report}[args.command](args)
+        return {"run": _run, "validate": _validate, "verify": _verify, "report": _report,
+                "compare": _compare, "frontier": _frontier, "keep-cost": _keep_cost,
+                "sensitivity": _sensitivity}[args.command](args)
     except EstateOptError as e:
         if os.environ.get("ESTATE_OPT_DEBUG"):
             raise
@@ -71,6 +116,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("estate-opt: interrupted; nothing was written", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # output piped into `head` and the like
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
 
 
 def _run(args) -> int:
@@ -149,6 +197,77 @@ def _report(args) -> int:
 
     written = rewrite_pack(args.out_dir)
     print(f"{args.out_dir}: rewrote {', '.join(written)}")
+    return 0
+
+
+def _compare(args) -> int:
+    from estate_opt.compare import comparison_tables, plan_for, write_comparison
+    from estate_opt.writers import check_out_dir
+
+    progress = _Progress(args.quiet)
+    out = args.out or args.runs / ("compare-" + "-".join(p.stem for p in args.scenarios))[:120]
+    check_out_dir(out, list(args.scenarios), args.overwrite)
+    overrides = {k: v for k, v in (("time_limit_s", args.time_limit), ("mip_gap", args.gap)) if v is not None}
+    solved = [plan_for(p, args.runs, not args.no_reuse, progress, overrides) for p in args.scenarios]
+    folder = write_comparison(solved, out)
+    print(comparison_tables(solved)["headlines"].to_string())
+    print(f"written to {folder}")
+    not_proven = [s.label for s in solved if s.plan.result.status.value != "optimal"]
+    if not_proven:
+        print(f"estate-opt: WARNING: not proven optimal: {', '.join(not_proven)}", file=sys.stderr)
+    return 0
+
+
+def _keep_cost(args) -> int:
+    from estate_opt.keepcost import keep_costs, write_keep_costs
+
+    overrides = {k: v for k, v in (("time_limit_s", args.time_limit), ("mip_gap", args.gap)) if v is not None}
+    table = keep_costs(args.out_dir, args.sites, overrides, _Progress(args.quiet))
+    path = write_keep_costs(args.out_dir, table)
+    print(table.drop(columns=["reason"]).to_string(index=False))
+    print(f"written to {path}; report.html and plan.xlsx now show them")
+    return 0
+
+
+def _sensitivity(args) -> int:
+    from estate_opt.sensitivity import sensitivity, write_sensitivity
+
+    overrides = {k: v for k, v in (("time_limit_s", args.time_limit), ("mip_gap", args.gap)) if v is not None}
+    table, draws = sensitivity(args.out_dir, args.draws, args.seed, overrides, _Progress(args.quiet))
+    path = write_sensitivity(args.out_dir, table, draws)
+    free = table[table.fixed_reason.fillna("") == ""]
+    marginal = free[~free.firm]
+    print(f"{len(free) - len(marginal)} of {len(free)} free decisions are firm over {args.draws} draws")
+    if len(marginal):
+        print(marginal[["site_id", "name", "decision", "disposed_share"]].to_string(index=False))
+    print(f"written to {path}; report.html and plan.xlsx now show it")
+    return 0
+
+
+def _frontier(args) -> int:
+    import numpy as np
+
+    from estate_opt.frontier import current_value, frontier_table, trace, write_frontier
+    from estate_opt.scenario import load_scenario
+
+    progress = _Progress(args.quiet)
+    sc = load_scenario(args.scenario)
+    if args.time_limit is not None:
+        sc.solver.time_limit_s = args.time_limit
+    if args.gap is not None:
+        sc.solver.mip_gap = args.gap
+    values = args.values
+    if values is None and None not in (args.start, args.stop):
+        step = args.step or (args.stop - args.start) / 4
+        values = list(np.round(np.arange(args.start, args.stop + step / 2, step), 9)) if not args.exact else \
+            [args.start, args.stop]
+    if values is None and not args.exact:
+        raise InputError(InputProblem("frontier", "no levels to solve at", "give --values or --from/--to/--step"))
+    out = args.out or Path("runs") / f"frontier-{args.scenario.stem}"
+    points, service, setting = trace(sc, args.vary, values, args.exact, out, progress)
+    write_frontier(points, service, setting, sc, current_value(sc, args.vary), out)
+    print(frontier_table(points, service, setting).drop(columns=["reason", "folder"]).to_string(index=False))
+    print(f"written to {out}")
     return 0
 
 

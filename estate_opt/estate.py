@@ -116,6 +116,14 @@ def build_estate(raw: dict[str, pd.DataFrame], scenario: Scenario, labels: dict[
     _check_incompatible(services, labels["services"], problems)
     _resolve_flags(sites, scenario, labels["sites"], problems)
     demand = _demand(zones, services, labels, problems)
+    if scenario.constraints.max_decile_travel_increase_min is not None:
+        d = pd.to_numeric(zones.get("deprivation_decile", pd.Series(index=zones.index, dtype=float)), errors="coerce")
+        if d.isna().any():
+            problems.add(labels["zones"], "constraints.max_decile_travel_increase_min needs a deprivation_decile "
+                         "for every zone", "add a deprivation_decile column (1 = most deprived, 10 = least), e.g. "
+                         "from the English Indices of Deprivation", "deprivation_decile", list(zones.index[d.isna()]))
+        else:
+            zones["deprivation_decile"] = d.astype(int)
     if tt is not None:
         _check_refs(tt, "zone_id", zones.index, labels["travel_times"], "zones", problems)
         _check_refs(tt, "site_id", sites.index, labels["travel_times"], "sites", problems)
@@ -259,6 +267,22 @@ def _resolve_flags(sites, scenario: Scenario, source, problems: Problems) -> Non
                      "must_retain", list(sites.index[both]))
     sites["fixed"] = np.where(sites.must_retain, "retain", np.where(sites.must_dispose, "dispose", ""))
     sites["fixed_reason"] = np.where(sites.must_retain, "must retain", np.where(sites.must_dispose, "must dispose", ""))
+    owners = set(sites.owner)
+    for owner, ids in c.consent.items():
+        if owner not in owners:
+            problems.add(src, f"constraints.consent names an organisation that owns no site: {owner}",
+                         "use the owner names of the sites file", ids=[owner])
+            continue
+        unknown = sorted(set(ids) - set(sites.index[sites.owner == owner]))
+        if unknown:
+            problems.add(src, f"constraints.consent.{owner} lists sites it does not own", "fix the ids", ids=unknown)
+        no = (sites.owner == owner) & ~sites.index.isin(ids) & (sites.fixed == "")
+        sites.loc[no, "fixed"] = "retain"
+        sites.loc[no, "fixed_reason"] = f"{owner} has not consented to its disposal"
+    for owner in c.owner_min_position_gbp:
+        if owner not in owners:
+            problems.add(src, f"constraints.owner_min_position_gbp names an organisation that owns no site: "
+                         f"{owner}", "use the owner names of the sites file", ids=[owner])
     if c.lease_exit_by is not None:
         held = (sites.tenure == "leasehold") & sites.lease_end.map(lambda d: d is not None and d > c.lease_exit_by)
         clash = held & sites.must_dispose

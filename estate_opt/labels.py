@@ -39,9 +39,14 @@ COLUMNS = {
     "floor_area_before_m2": ("Floor area today (m²)", "m2"), "floor_area_after_m2": ("Floor area in plan (m²)", "m2"),
     "running_cost_before_gbp": ("Running cost today (£/yr)", "gbp"),
     "running_cost_after_gbp": ("Running cost in plan (£/yr)", "gbp"), "receipts_gbp": ("Receipts (£)", "gbp"),
+    "receipts_shared_gbp": ("Share of all receipts (£)", "gbp"),
     "net_annual_position_gbp": ("Net annual position (£/yr)", "gbp"),
     "travel_before_min": ("Mean travel today (min)", "min"), "travel_after_min": ("Mean travel in plan (min)", "min"),
-    "change_min": ("Change in travel (min)", "min"),
+    "change_min": ("Change in travel (min)", "min"), "keep_cost_gbp": ("Cost of keeping (£/yr)", "gbp"),
+    "extra_annual_cost_gbp": ("Extra annual equivalent cost (£/yr)", "gbp"),
+    "uncertainty_gbp": ("Uncertainty from solver gaps (±£/yr)", "gbp"), "question": ("Forced to", "text"),
+    "method": ("How it was found", "text"), "draws": ("Draws solved", "int"),
+    "disposed_share": ("Disposed in (share of draws)", "share"), "firm": ("Firm decision", "text"), "reason": ("Why", "text"), "status": ("Solver status", "text"),
 }
 
 KPIS = [  # key, label, kind

@@ -87,6 +87,11 @@ class ModelOptions:
     exact_sites: int | None = None
     capital_budget: float | None = None  # £
     min_annual_saving: float | None = None  # £/yr of running cost
+    receipts_sharing: str = "owner"  # owner | floor_area | equal
+    min_owner_position: float | None = None  # £/yr, every organisation
+    owner_min_position: dict = field(default_factory=dict)  # owner -> £/yr
+    max_travel_increase: float | None = None  # minutes, per zone and service
+    max_decile_travel_increase: float | None = None  # minutes, per deprivation decile and service
 
     @classmethod
     def from_scenario(cls, sc: Scenario) -> "ModelOptions":
@@ -94,7 +99,14 @@ class ModelOptions:
         return cls(phi=annuity_factor(sc.economics.discount_rate, sc.economics.appraisal_years),
                    travel_weight=sc.economics.travel_weight_gbp_per_unit_min, min_sites=c.min_sites,
                    max_sites=c.max_sites, exact_sites=c.exact_sites, capital_budget=c.capital_budget_gbp,
-                   min_annual_saving=c.min_annual_saving_gbp)
+                   min_annual_saving=c.min_annual_saving_gbp, receipts_sharing=sc.economics.receipts_sharing,
+                   min_owner_position=c.min_owner_position_gbp,
+                   owner_min_position={k: float(v) for k, v in c.owner_min_position_gbp.items()},
+                   max_travel_increase=c.max_travel_increase_min,
+                   max_decile_travel_increase=c.max_decile_travel_increase_min)
+
+    def owner_minimum(self, owner: str) -> float | None:
+        return self.owner_min_position.get(owner, self.min_owner_position)
 
 
 @dataclass
@@ -142,6 +154,8 @@ def build_model(estate: Estate, options: ModelOptions | None = None) -> EstateMo
         define_capital_budget(keep, sites, services, fitout, options),
         define_savings_target(keep, sites, options),
         define_capacity_cover(keep, sites, services),
+        define_owner_positions(keep, fitout, sites, services, options),
+        define_travel_increase(pairs, estate, options),
     ):
         for name, constraint in family:
             prob.addConstraint(constraint, name)
@@ -316,6 +330,67 @@ def define_capacity_cover(keep, sites, services):
         yield "Estate-capacity_cover", _sum(keep, sites.capacity_m2) >= need
 
 
+def receipt_shares(sites: pd.DataFrame, rule: str) -> pd.DataFrame:
+    """owner x site weights: the share of each site's receipt that goes to each organisation."""
+    owners = sorted(sites.owner.unique())
+    if rule == "floor_area":
+        area = sites.groupby("owner").floor_area_m2.sum()
+        w = pd.DataFrame({o: area[o] / area.sum() for o in owners}, index=sites.index)
+    elif rule == "equal":
+        w = pd.DataFrame({o: 1.0 / len(owners) for o in owners}, index=sites.index)
+    else:
+        w = pd.DataFrame({o: (sites.owner == o).astype(float) for o in owners}, index=sites.index)
+    return w
+
+
+def define_owner_positions(keep, fitout, sites, services, o: ModelOptions):
+    """9. No organisation's net annual position falls below its minimum (£/yr).
+
+    Position = running cost and annualised backlog of its disposed sites + annualised share of all
+    receipts (by the sharing rule) - annualised move costs at its kept sites.
+    """
+    owners = [w for w in sorted(sites.owner.unique()) if o.owner_minimum(w) is not None]
+    if not owners:
+        return
+    shares = receipt_shares(sites, o.receipts_sharing)
+    m = {(k, s): services.at[k, "move_cost_gbp_per_m2"] for k, s in fitout.index}
+    for w in owners:
+        own = (sites.owner == w).to_numpy()
+        gone_value = sites.running_cost_gbp * own + o.phi * sites.backlog_gbp * own \
+            + o.phi * sites.net_receipt_gbp * shares[w]  # per site, paid to w if the site goes
+        expr = float(gone_value.sum()) - _sum(keep, gone_value)
+        moves = [(g, -o.phi * m[(k, s)]) for (k, s), g in fitout.items() if sites.at[s, "owner"] == w]
+        if moves:
+            expr = expr + pulp.LpAffineExpression(moves)
+        yield f"Owner-position_{safe(w)}", expr >= o.owner_minimum(w)
+
+
+def zone_baseline_minutes(estate: Estate) -> pd.Series:
+    """Today's mean trip (minutes) per (zone, service), from the baseline allocation."""
+    b = estate.baseline
+    w = (b.demand * b.minutes).groupby([b.zone_id, b.service_id]).sum()
+    return w / b.demand.groupby([b.zone_id, b.service_id]).sum()
+
+
+def define_travel_increase(pairs, estate: Estate, o: ModelOptions):
+    """10. Equity: no zone's (or deprivation decile's) mean trip to a service grows by more than a limit."""
+    if o.max_travel_increase is None and o.max_decile_travel_increase is None:
+        return
+    before = zone_baseline_minutes(estate)
+    p = pairs.assign(before=pd.MultiIndex.from_frame(pairs[["zone_id", "service_id"]]).map(before.to_dict()))
+    p = p[p.before.notna()]
+    if o.max_travel_increase is not None:
+        slack = p.minutes - p.before - o.max_travel_increase
+        for (z, k), g in p.assign(slack=slack).groupby(["zone_id", "service_id"], sort=False):
+            if (g.slack > 0).any():  # otherwise every choice already meets the limit
+                yield f"Zone-travel_increase_{safe(z)}_{safe(k)}", _sum(g.x, g.slack) <= 0
+    if o.max_decile_travel_increase is not None:
+        decile = p.zone_id.map(estate.zones["deprivation_decile"])
+        slack = p.demand * (p.minutes - p.before - o.max_decile_travel_increase)
+        for (d, k), g in p.assign(decile=decile, slack=slack).groupby(["decile", "service_id"], sort=False):
+            yield f"Decile-travel_increase_{safe(d)}_{safe(k)}", _sum(g.x, g.slack) <= 0
+
+
 def define_objective(keep, sites, services, pairs, fitout, o: ModelOptions):
     """Annual equivalent cost (£/yr), demand-weighted minutes and one-off move cost (£)."""
     per_site = sites.running_cost_gbp + o.phi * sites.backlog_gbp + o.phi * sites.net_receipt_gbp
@@ -325,3 +400,26 @@ def define_objective(keep, sites, services, pairs, fitout, o: ModelOptions):
     cost = cost + o.phi * move_cost
     travel = _sum(pairs.x, pairs.demand * pairs.minutes)
     return cost, travel, move_cost
+
+
+def start_from_plan(model: EstateModel, kept, allocation: pd.DataFrame, services: pd.DataFrame,
+                    occupation: pd.DataFrame) -> dict:
+    """Variable values (by name) that reproduce a plan in this model: a warm start for related solves."""
+    kept = set(kept)
+    start = {y.name: float(s in kept) for s, y in model.keep.items()}
+    used = set(zip(allocation.service_id, allocation.site_id))
+    for (k, s), h in model.host.items():
+        if h.name not in start:
+            start[h.name] = float((k, s) in used)
+    share = allocation.set_index(["zone_id", "service_id", "site_id"]).share
+    p = model.pairs
+    key = pd.MultiIndex.from_frame(p[["zone_id", "service_id", "site_id"]])
+    for x, v in zip(p.x, share.reindex(key).fillna(0.0).to_numpy()):
+        start[x.name] = float(v)
+    if len(model.fitout):
+        area = (allocation.assign(a=allocation.service_id.map(services.space_m2_per_unit) * allocation.demand)
+                .groupby(["service_id", "site_id"]).a.sum())
+        today = occupation.set_index(["service_id", "site_id"]).floor_area_m2
+        for (k, s), g in model.fitout.items():
+            start[g.name] = max(0.0, float(area.get((k, s), 0.0)) - float(today.get((k, s), 0.0)))
+    return start

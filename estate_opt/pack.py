@@ -72,6 +72,9 @@ def load_plan(out_dir: str | Path):
                 assumptions=pd.read_csv(out / "assumptions.csv", dtype=str, keep_default_na=False)
                 if (out / "assumptions.csv").exists() else None)
     plan.meta = plan_meta(scenario, estate)
+    for extra in ("keep_costs", "sensitivity"):  # analyses run on the plan afterwards
+        if (out / f"{extra}.csv").exists():
+            plan.meta[extra] = read_table(out, f"{extra}.csv")
     return plan, estate, summary
 
 

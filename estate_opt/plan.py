@@ -210,20 +210,26 @@ def zone_access(estate: Estate, allocation: pd.DataFrame) -> pd.DataFrame:
     return out.sort_values(["service_id", "zone_id"]).reset_index(drop=True)
 
 
-def owner_table(sites: pd.DataFrame, phi: float) -> pd.DataFrame:
-    """Per organisation: sites, floor area, running cost and receipts before and after."""
-    g = sites.assign(kept=sites.decision == "retain", gone=sites.decision == "dispose")
+def owner_table(sites: pd.DataFrame, phi: float, sharing: str = "owner") -> pd.DataFrame:
+    """Per organisation: sites, floor area, running cost and receipts before and after, and its net annual
+    position (running cost saved + annualised backlog avoided and share of receipts - annualised moves)."""
+    from estate_opt.model import receipt_shares
+
+    g = sites.assign(kept=sites.decision == "retain", gone=sites.decision == "dispose").set_index("site_id",
+                                                                                                   drop=False)
+    shares = receipt_shares(g, sharing)
+    pooled = (g.net_receipt_gbp * g.gone).to_numpy()
     rows = []
     for owner, d in g.groupby("owner", sort=True):
         k, x = d[d.kept], d[d.gone]
+        shared = float((pooled * shares[owner].to_numpy()).sum())
         rows.append({
             "owner": owner, "owner_type": d.owner_type.iloc[0], "sites_before": len(d), "sites_after": len(k),
             "floor_area_before_m2": d.floor_area_m2.sum(), "floor_area_after_m2": k.floor_area_m2.sum(),
             "running_cost_before_gbp": d.running_cost_gbp.sum(), "running_cost_after_gbp": k.running_cost_gbp.sum(),
             "annual_saving_gbp": x.running_cost_gbp.sum(), "receipts_gbp": x.net_receipt_gbp.sum(),
-            "move_cost_gbp": k.move_cost_gbp.sum(),
-            "net_annual_position_gbp": x.running_cost_gbp.sum() + phi * (x.net_receipt_gbp.sum()
-                                                                         + x.backlog_gbp.sum())
+            "receipts_shared_gbp": shared, "move_cost_gbp": k.move_cost_gbp.sum(),
+            "net_annual_position_gbp": x.running_cost_gbp.sum() + phi * (shared + x.backlog_gbp.sum())
             - phi * k.move_cost_gbp.sum(),
         })
     return pd.DataFrame(rows)
@@ -265,7 +271,7 @@ def kpis(estate: Estate, sites: pd.DataFrame, allocation: pd.DataFrame, options:
 
 TEXT_COLUMNS = ("site_id", "zone_id", "service_id", "from_site_id", "to_site_id", "owner", "owner_type", "name",
                 "site_type", "decision", "services_before", "services_after", "fixed_reason", "services_moving_out",
-                "demand_unit")
+                "demand_unit", "question", "status", "method", "reason")
 
 
 def read_table(out, name: str) -> pd.DataFrame:
@@ -275,8 +281,8 @@ def read_table(out, name: str) -> pd.DataFrame:
     df = pd.read_csv(Path(out) / name, dtype={c: str for c in TEXT_COLUMNS}, keep_default_na=False,
                      na_values={c: [""] for c in ()})
     for c in df.columns:
-        if c not in TEXT_COLUMNS and df[c].dtype == object:
-            num = pd.to_numeric(df[c].replace("", None), errors="coerce")
+        if c not in TEXT_COLUMNS and (df[c].dtype == object or pd.api.types.is_string_dtype(df[c])):
+            num = pd.to_numeric(df[c].where(df[c] != "", np.nan), errors="coerce")
             if num.notna().sum() == (df[c] != "").sum():
                 df[c] = num  # a numeric column with blanks (e.g. no standard) reads as NaN
     return df
@@ -289,5 +295,5 @@ def make_plan(estate: Estate, kept, allocation: pd.DataFrame, options: ModelOpti
     return Plan(scenario=scenario_name, result=result, sites=sites, disposals=disposal_table(sites),
                 moves=moves_table(estate, allocation), allocation=allocation,
                 kpis=kpis(estate, sites, allocation, options), services=service_access(estate, allocation),
-                owners=owner_table(sites, options.phi), zones=zone_access(estate, allocation),
+                owners=owner_table(sites, options.phi, options.receipts_sharing), zones=zone_access(estate, allocation),
                 assumptions=estate.assumptions)

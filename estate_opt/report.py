@@ -18,7 +18,7 @@ from estate_opt.labels import KPIS, fmt, kind, label
 DISPOSAL_COLUMNS = ["name", "owner", "floor_area_m2", "annual_saving_gbp", "backlog_avoided_gbp", "receipt_gbp",
                     "services_moving_out"]
 OWNER_COLUMNS = ["owner", "sites_before", "sites_after", "floor_area_before_m2", "floor_area_after_m2",
-                 "annual_saving_gbp", "receipts_gbp", "move_cost_gbp", "net_annual_position_gbp"]
+                 "annual_saving_gbp", "receipts_gbp", "receipts_shared_gbp", "move_cost_gbp", "net_annual_position_gbp"]
 
 
 def render_report(plan, summary: dict, images: dict[str, bytes]) -> str:
@@ -63,10 +63,18 @@ def context(plan, summary: dict, images: dict[str, bytes]) -> dict:
         cards.append({"label": "Sites with carbon data", "value": f"{k['carbon_sites_with_data']:,} of {k['sites_before']:,}"})
 
     d = plan.disposals
-    disposals = [_cells(row, DISPOSAL_COLUMNS) for _, row in d.iterrows()]
-    total = {"name": "Total", "owner": "", "services_moving_out": ""}
-    total.update({c: d[c].sum() for c in DISPOSAL_COLUMNS if c not in total})
-    disposal_total = _cells(pd.Series(total), DISPOSAL_COLUMNS)
+    columns = list(DISPOSAL_COLUMNS)
+    kc = plan.meta.get("keep_costs")
+    if kc is not None and len(kc):
+        cost = kc.set_index("site_id").extra_annual_cost_gbp
+        d = d.assign(keep_cost_gbp=d.site_id.map(cost))
+        columns.append("keep_cost_gbp")
+    disposals = [_cells(row, columns) for _, row in d.iterrows()]
+    total = {"name": "Total", "owner": "", "services_moving_out": "", "keep_cost_gbp": None}
+    total.update({c: d[c].sum() for c in columns if c not in total})
+    disposal_total = _cells(pd.Series(total), columns)
+    why = _why(kc, sites) if kc is not None and len(kc) else []
+    firm = _firmness(plan.meta.get("sensitivity"))
 
     s = plan.sites
     gained = s[(s.decision == "retain") & (s.services_after.fillna("") != s.services_before.fillna(""))]
@@ -119,11 +127,13 @@ def context(plan, summary: dict, images: dict[str, bytes]) -> dict:
         "status_class": "optimal" if r.status.value == "optimal" else "feasible", "status_headline": headline,
         "status_detail": detail, "summary_sentence": summary_sentence, "cards": cards,
         "images": {n: base64.b64encode(b).decode() for n, b in images.items()},
-        "disposal_head": [{"label": label(c), "n": kind(c) != "text"} for c in DISPOSAL_COLUMNS],
+        "disposal_head": [{"label": label(c), "n": kind(c) != "text"} for c in columns], "why": why, "firm": firm,
         "disposals": disposals, "disposal_total": disposal_total, "colocation": colocation,
         "colocation_sentence": colocation_sentence, "moves": moves,
         "owner_head": [{"label": label(c), "n": kind(c) != "text"} for c in OWNER_COLUMNS], "owners": owners,
         "phi": f"{k['annuity_factor']:.5f}", "rate": f"{econ.get('discount_rate', 0):.1%}",
+        "sharing": {"owner": "the owner of each site sold", "floor_area": "floor area held",
+                    "equal": "equal shares"}.get(econ.get("receipts_sharing", "owner"), "owner"),
         "years": econ.get("appraisal_years"), "access": access_rows, "rises": rise_rows,
         "travel": summary.get("travel", ""), "solver_rows": solver_rows, "settings_rows": settings_rows,
         "assumption_head": assumption_head, "assumptions": assumptions,
@@ -131,3 +141,30 @@ def context(plan, summary: dict, images: dict[str, bytes]) -> dict:
         "attribution": plan.meta.get("attribution", ""),
     }
 
+
+
+def _why(kc: pd.DataFrame, sites: pd.DataFrame) -> list[str]:
+    """Plain sentences: what keeping each disposed site, or losing each kept one, would cost."""
+    out = []
+    for r in kc.sort_values(["question", "extra_annual_cost_gbp"], ascending=[False, True]).itertuples():
+        name = r.name
+        if r.status not in ("optimal", "feasible"):
+            out.append(f"{name} cannot go: {r.reason}" if r.question == "dispose" else
+                       f"{name}: the cost of keeping it could not be found ({r.status}).")
+            continue
+        pm = f" (± {fmt(r.uncertainty_gbp, 'gbp')})" if r.uncertainty_gbp and r.uncertainty_gbp >= 1 else ""
+        verb = "Keeping" if r.question == "keep" else "Disposing of"
+        out.append(f"{verb} {name} would cost {fmt(r.extra_annual_cost_gbp, 'gbp')} a year more{pm}"
+                   + (", kept empty" if r.method == "bound" else "") + ".")
+    return out
+
+
+def _firmness(sens: pd.DataFrame | None) -> dict | None:
+    """How often each unfixed site was disposed across the sampled costs and values."""
+    if sens is None or not len(sens):
+        return None
+    free = sens[sens.fixed_reason.fillna("") == ""]
+    marginal = free[~free.firm.astype(bool)].sort_values("disposed_share", ascending=False)
+    return {"draws": int(sens.draws.max()), "firm": int(free.firm.astype(bool).sum()), "free": len(free),
+            "marginal": [{"name": r.name, "decision": r.decision, "share": fmt(r.disposed_share, "share")}
+                         for r in marginal.itertuples()]}

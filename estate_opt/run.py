@@ -28,8 +28,12 @@ def _quiet(_msg: str) -> None:
 
 
 def solve_estate(estate: Estate, options: ModelOptions, solver: Solver, scenario_name: str = "scenario",
-                 progress: Progress = _quiet, timings: dict | None = None) -> tuple[Plan, EstateModel]:
-    """Build, solve and read back a plan; raise with an explanation when there is none."""
+                 progress: Progress = _quiet, timings: dict | None = None,
+                 start: dict | None = None) -> tuple[Plan, EstateModel]:
+    """Build, solve and read back a plan; raise with an explanation when there is none.
+
+    ``start``: variable values of a known plan (e.g. a related scenario's) to warm-start the solver.
+    """
     timings = {} if timings is None else timings
     reasons = diagnose.precheck(estate, options)
     if reasons:
@@ -41,7 +45,7 @@ def solve_estate(estate: Estate, options: ModelOptions, solver: Solver, scenario
     progress(f"  {len(model.problem.variables()):,} variables, {model.problem.numConstraints():,} constraints "
              f"({timings['build_s']:.1f} s)")
     progress(f"solving with {solver.name} (time limit {solver.time_limit_s:g} s, gap tolerance {solver.mip_gap:g})")
-    result = solve(model.problem, solver)
+    result = solve(model.problem, solver, start=start)
     timings["solve_s"] = result.seconds
     progress(f"  {result.describe()}")
     if result.status == Status.INFEASIBLE:

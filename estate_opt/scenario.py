@@ -61,6 +61,7 @@ class Economics:
     discount_rate: float = 0.035  # HM Treasury Green Book
     appraisal_years: int = 30
     travel_weight_gbp_per_unit_min: float = 0.0  # £ per unit of demand per minute per year
+    receipts_sharing: str = "owner"  # owner | floor_area | equal: how disposal receipts are shared
 
 
 @dataclass
@@ -73,6 +74,19 @@ class Constraints:
     must_retain: list = field(default_factory=list)  # site ids, on top of the sites file flags
     must_dispose: list = field(default_factory=list)
     lease_exit_by: dt.date | None = None  # leaseholds ending after this date cannot go
+    min_owner_position_gbp: float | None = None  # no organisation's net annual position below this (£/yr)
+    owner_min_position_gbp: dict = field(default_factory=dict)  # owner -> £/yr, overriding the above
+    consent: dict = field(default_factory=dict)  # owner -> site ids it consents to dispose (others stay)
+    max_travel_increase_min: float | None = None  # no zone's mean trip to a service grows more than this
+    max_decile_travel_increase_min: float | None = None  # per deprivation decile (zones column needed)
+
+
+@dataclass
+class Sensitivity:
+    running_cost: list = field(default_factory=lambda: [0.9, 1.1])  # factor range, uniform per site
+    disposal_value: list = field(default_factory=lambda: [0.7, 1.3])
+    backlog: list = field(default_factory=lambda: [0.8, 1.2])
+    seed: int = 0
 
 
 @dataclass
@@ -93,12 +107,14 @@ class Scenario:
     name: str = "scenario"
     description: str = ""
     attribution: str = ""  # data credits shown on maps and reports (e.g. OGL/OS notices)
+    extends: str = ""  # the scenario file this one starts from, if any
     inputs: Inputs = field(default_factory=Inputs)
     travel: Travel = field(default_factory=Travel)
     services: dict = field(default_factory=dict)  # service_id -> {setting: value}
     economics: Economics = field(default_factory=Economics)
     constraints: Constraints = field(default_factory=Constraints)
     solver: Solver = field(default_factory=Solver)
+    sensitivity: Sensitivity = field(default_factory=Sensitivity)
     path: Path | None = None  # the file it was read from
 
     def to_dict(self) -> dict:
@@ -118,11 +134,17 @@ class Scenario:
         return plain(dataclasses.asdict(self))
 
 
-SECTIONS = {"inputs": Inputs, "travel": Travel, "economics": Economics, "constraints": Constraints, "solver": Solver}
+SECTIONS = {"inputs": Inputs, "travel": Travel, "economics": Economics, "constraints": Constraints, "solver": Solver,
+            "sensitivity": Sensitivity}
 
 
-def load_scenario(path: str | Path) -> Scenario:
-    """Read and validate a scenario YAML file; raise :class:`InputError` listing every problem."""
+def load_scenario(path: str | Path, _chain: tuple = ()) -> Scenario:
+    """Read and validate a scenario YAML file; raise :class:`InputError` listing every problem.
+
+    ``extends: other.yaml`` starts from another scenario (its paths stay relative to its own file)
+    and overrides only the settings given; mappings merge, lists and values replace. A scenario
+    that extends another takes its file name as its name unless it gives one.
+    """
     path = Path(path)
     problems = Problems()
     if not path.exists():
@@ -133,10 +155,32 @@ def load_scenario(path: str | Path) -> Scenario:
         raise InputError([_p(path, f"not valid YAML: {e}", "check indentation and colons")]) from None
     if not isinstance(data, dict):
         raise InputError([_p(path, "the scenario must be a mapping of settings", "see scenarios/trafford.yaml")])
+    parent = data.pop("extends", None)
+    if parent:
+        ppath = (path.parent / str(parent)).resolve()
+        if ppath in _chain or ppath == path.resolve():
+            raise InputError([_p(path, f"'extends' goes round in a circle through {ppath.name}",
+                                 "a scenario cannot extend itself, directly or through others")])
+        if not ppath.exists():
+            raise InputError([_p(path, f"extends: file not found: {ppath}", "paths are relative to the scenario file")])
+        base = load_scenario(ppath, _chain + (path.resolve(),)).to_dict()
+        base.pop("path", None)
+        base["name"] = data.pop("name", path.stem)
+        base["description"] = data.pop("description", "")
+        data = _merge(base, data)
+        data["extends"] = str(ppath)
     sc = from_dict(data, path.parent, str(path), problems)
     sc.path = path.resolve()
     problems.raise_if_any()
     return sc
+
+
+def _merge(base: dict, over: dict) -> dict:
+    """``over`` on top of ``base``: mappings merge key by key, anything else replaces."""
+    out = dict(base)
+    for k, v in over.items():
+        out[k] = _merge(out[k], v) if isinstance(v, dict) and isinstance(out.get(k), dict) else v
+    return out
 
 
 def from_dict(data: dict, base: Path, source: str, problems: Problems | None = None) -> Scenario:
@@ -154,11 +198,13 @@ def from_dict(data: dict, base: Path, source: str, problems: Problems | None = N
             setattr(sc, key, _section(SECTIONS[key], value, f"{key}", base, source, problems))
         elif key in ("name", "description", "attribution"):
             setattr(sc, key, " ".join(str(value).split()))
+        elif key == "extends":  # already merged by load_scenario; kept to say where settings came from
+            sc.extends = str(value)
         elif key == "services":
             sc.services = _service_overrides(value, source, problems)
         else:
             problems.add(source, f"unknown setting '{key}'",
-                         _suggest(key, ["name", "description", "attribution", "services", *SECTIONS]))
+                         _suggest(key, ["name", "description", "attribution", "extends", "services", *SECTIONS]))
     _check(sc, source, problems)
     if own:
         problems.raise_if_any()
@@ -217,11 +263,11 @@ def _convert(value, hint, base: Path):
             return [value]
         if not isinstance(value, list):
             raise ValueError(f"{value!r} is not a list")
-        return [str(v) for v in value]
+        return [v if isinstance(v, (int, float)) and not isinstance(v, bool) else str(v) for v in value]
     if origin is dict:
         if not isinstance(value, dict):
             raise ValueError(f"{value!r} is not a mapping")
-        return {str(k): str(v) for k, v in value.items()}
+        return {str(k): ([str(x) for x in v] if isinstance(v, list) else v) for k, v in value.items()}
     raise TypeError(f"unsupported setting type {hint}")
 
 
@@ -291,6 +337,23 @@ def _check(sc: Scenario, source: str, problems: Problems) -> None:
     if both:
         problems.add(source, "sites both in constraints.must_retain and must_dispose", "remove them from one list",
                      ids=sorted(both))
+    if sc.economics.receipts_sharing not in ("owner", "floor_area", "equal"):
+        problems.add(source, f"economics.receipts_sharing '{sc.economics.receipts_sharing}' is unknown",
+                     "use owner, floor_area or equal")
+    for owner, v in c.owner_min_position_gbp.items():
+        if isinstance(v, bool) or not isinstance(v, (int, float)):
+            problems.add(source, f"constraints.owner_min_position_gbp.{owner} is not a number: {v!r}", "")
+    for owner, v in c.consent.items():
+        if not isinstance(v, list):
+            problems.add(source, f"constraints.consent.{owner} must be a list of site ids", "e.g. [TC-0003, TC-0094]")
+    for k in ("max_travel_increase_min", "max_decile_travel_increase_min"):
+        v = getattr(c, k)
+        if v is not None and v < 0:
+            problems.add(source, f"constraints.{k} must not be negative", "")
+    for k in ("running_cost", "disposal_value", "backlog"):
+        r = getattr(sc.sensitivity, k)
+        if len(r) != 2 or not all(isinstance(x, (int, float)) for x in r) or not 0 <= r[0] <= r[1]:
+            problems.add(source, f"sensitivity.{k} must be [low, high] factors with 0 <= low <= high", "e.g. [0.9, 1.1]")
     s = sc.solver
     if s.name.lower() not in ("highs", "cbc"):
         problems.add(source, f"solver.name '{s.name}' is unknown", "use highs or cbc")

@@ -62,14 +62,25 @@ class SolveResult:
         return f"{self.status.value} (gap {gap}, {self.solver} {self.seconds:.1f} s)"
 
 
-def solve(problem: pulp.LpProblem, settings: Solver | None = None) -> SolveResult:
-    """Solve ``problem`` with the settings' solver; never raises for infeasible or time-limited runs."""
+def solve(problem: pulp.LpProblem, settings: Solver | None = None, start: dict | None = None,
+          relax: bool = False) -> SolveResult:
+    """Solve ``problem`` with the settings' solver; never raises for infeasible or time-limited runs.
+
+    ``start`` (variable name -> value) is a known plan handed to the solver as its first incumbent
+    (a warm start): the solver then only has to beat it, or prove it optimal. ``relax`` solves the
+    linear relaxation instead (HiGHS): its optimum is a lower bound on the problem's.
+    """
     settings = settings or Solver()
-    if settings.name == "highs":
-        return _solve_highs(problem, settings)
+    if settings.name == "highs" or relax:
+        return _solve_highs(problem, settings, start, relax)
     if settings.name == "cbc":
-        return _solve_cbc(problem, settings)
+        return _solve_cbc(problem, settings, start)
     raise SolverError(f"unknown solver '{settings.name}': use highs or cbc")
+
+
+def values_of(problem: pulp.LpProblem) -> dict:
+    """The current value of every variable, by name: a warm start for a related solve."""
+    return {v.name: v.varValue for v in problem.variables() if v.varValue is not None}
 
 
 def _relative_gap(obj, bound) -> float | None:
@@ -82,9 +93,20 @@ class _HiGHS(pulp.HiGHS):
     """PuLP's HiGHS, told the objective's constant (so its gap is the true relative gap) and
     without the banner HiGHS prints when created even with output off."""
 
+    def __init__(self, *args, start: dict | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.start = start
+
     def buildSolverModel(self, lp):
         super().buildSolverModel(lp)
         lp.solverModel.changeObjectiveOffset(float(lp.objective.constant or 0.0))
+        if self.start:
+            import highspy
+
+            sol = highspy.HighsSolution()
+            sol.col_value = [float(self.start.get(v.name, 0.0) or 0.0) for v in lp.variables()]
+            sol.value_valid = True
+            lp.solverModel.setSolution(sol)  # HiGHS checks it; an infeasible start is simply ignored
 
     def createAndConfigureSolver(self, lp):
         if self.msg:
@@ -100,13 +122,13 @@ class _HiGHS(pulp.HiGHS):
             os.close(saved)
 
 
-def _solve_highs(problem: pulp.LpProblem, s: Solver) -> SolveResult:
+def _solve_highs(problem: pulp.LpProblem, s: Solver, start: dict | None = None, relax: bool = False) -> SolveResult:
     try:
         import highspy
     except ImportError:
         raise SolverError("HiGHS is not installed: pip install highspy (or choose solver: cbc)") from None
-    solver = _HiGHS(msg=s.log, gapRel=s.mip_gap, gapAbs=0.0 if s.mip_gap == 0 else None,
-                        threads=s.threads, timeLimit=s.time_limit_s)
+    solver = _HiGHS(mip=not relax, msg=s.log, gapRel=s.mip_gap, gapAbs=0.0 if s.mip_gap == 0 else None,
+                    threads=s.threads, timeLimit=s.time_limit_s, start=None if relax else start)
     t0 = time.perf_counter()
     try:
         problem.solve(solver)
@@ -119,7 +141,7 @@ def _solve_highs(problem: pulp.LpProblem, s: Solver) -> SolveResult:
     ms = h.getModelStatus()
     MS = highspy.HighsModelStatus
     has_primal = info.primal_solution_status == 2  # kSolutionStatusFeasible
-    is_mip = any(v.cat == pulp.LpInteger for v in problem.variables())
+    is_mip = not relax and any(v.cat == pulp.LpInteger for v in problem.variables())
     obj = info.objective_function_value if has_primal else None  # includes the offset (see _HiGHS)
     if is_mip:
         bound = info.mip_dual_bound if math.isfinite(info.mip_dual_bound) else None
@@ -148,7 +170,7 @@ _CBC_RESULT = re.compile(r"^Result - (.*)$", re.M)
 _CBC_NUM = {k: re.compile(rf"^{k}:\s+(\S+)", re.M) for k in ("Objective value", "Lower bound", "Gap")}
 
 
-def _solve_cbc(problem: pulp.LpProblem, s: Solver) -> SolveResult:
+def _solve_cbc(problem: pulp.LpProblem, s: Solver, start: dict | None = None) -> SolveResult:
     path = _cbc_path()
     if path is None:
         raise SolverError("CBC is not available: install it (apt install coinor-cbc, or pip install 'pulp[cbc]') "
@@ -157,7 +179,14 @@ def _solve_cbc(problem: pulp.LpProblem, s: Solver) -> SolveResult:
     with tempfile.TemporaryDirectory(prefix="estate_opt_cbc_") as tmp:
         mps, sol, logf = Path(tmp, "model.mps"), Path(tmp, "model.sol"), Path(tmp, "cbc.log")
         vs, var_names, con_names = _write_mps_with_offset(problem, mps)
-        args = [cmd.path, str(mps), "-sec", f"{s.time_limit_s:g}", "-timeMode", "elapsed",
+        args = [cmd.path, str(mps)]
+        if start:
+            mst = Path(tmp, "start.mst")
+            for v in vs:
+                v.varValue = start.get(v.name, 0.0) if v.name != "Objective_offset" else 1.0
+            cmd.writesol(str(mst), problem, vs, var_names, con_names)
+            args += ["-mips", str(mst)]
+        args += ["-sec", f"{s.time_limit_s:g}", "-timeMode", "elapsed",
                 "-ratioGap", f"{s.mip_gap:g}", "-allowableGap", "0" if s.mip_gap == 0 else "1e-9"]
         if s.threads:
             args += ["-threads", str(s.threads)]

@@ -183,13 +183,31 @@ def verify_plan(estate: Estate, out: Path, options: ModelOptions, summary: dict,
                _frame_diff("sites.csv", sites_w, rebuilt_sites))
     access = service_access(estate, alloc)
     for name, rebuilt in (("disposals.csv", disposal_table(rebuilt_sites)), ("moves.csv", moves_table(estate, alloc)),
-                          ("access.csv", access), ("owners.csv", owner_table(rebuilt_sites, options.phi)),
+                          ("access.csv", access), ("owners.csv", owner_table(rebuilt_sites, options.phi, options.receipts_sharing)),
                           ("zone_access.csv", zone_access(estate, alloc))):
         written = read_table(out, name)
         diff = _frame_diff(name, written, rebuilt)
         report.add(f"{name} equals what the plan implies", not diff, diff)
     diff = _frame_diff("summary.json services", pd.DataFrame(summary.get("services", [])), access)
     report.add("access figures in summary.json recompute", not diff, diff)
+    owners = owner_table(rebuilt_sites, options.phi, options.receipts_sharing)
+    low = [f"{r.owner} {r.net_annual_position_gbp:,.0f} < {options.owner_minimum(r.owner):,.0f}"
+           for r in owners.itertuples() if options.owner_minimum(r.owner) is not None
+           and r.net_annual_position_gbp < options.owner_minimum(r.owner) - 1e-6 * max(1.0, abs(r.net_annual_position_gbp)) - 1e-3]
+    report.add("no organisation below its minimum net position", not low, "; ".join(low[:4]))
+    if options.max_travel_increase is not None or options.max_decile_travel_increase is not None:
+        za = zone_access(estate, alloc)
+        if options.max_travel_increase is not None:
+            over = za[za.change_min > options.max_travel_increase + 1e-6]
+            report.add("no zone's travel rises beyond the limit", over.empty,
+                       f"{len(over)} zone-services, e.g. {list(zip(over.zone_id, over.service_id))[:3]}")
+        if options.max_decile_travel_increase is not None:
+            za = za.assign(decile=za.zone_id.map(estate.zones["deprivation_decile"]),
+                           w_before=za.demand * za.travel_before_min, w_after=za.demand * za.travel_after_min)
+            g = za.groupby(["decile", "service_id"])[["demand", "w_before", "w_after"]].sum()
+            rise = (g.w_after - g.w_before) / g.demand
+            over = rise[rise > options.max_decile_travel_increase + 1e-6]
+            report.add("no deprivation decile's travel rises beyond the limit", over.empty, f"{list(over.index[:3])}")
     k = kpis(estate, rebuilt_sites, alloc, options)
     if options.capital_budget is not None:
         report.add("capital budget", k["capital_spend_gbp"] <= options.capital_budget * (1 + REL) + 1e-3,

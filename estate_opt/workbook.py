@@ -40,6 +40,9 @@ def write_workbook(plan, summary: dict, path) -> None:
     for title, attr in SHEETS:
         df = getattr(plan, attr)
         _frame_sheet(wb.create_sheet(title), df, Font, PatternFill, Alignment, get_column_letter)
+    for key, title in (("keep_costs", "Keep costs"), ("sensitivity", "Sensitivity")):
+        if plan.meta.get(key) is not None:
+            _frame_sheet(wb.create_sheet(title), plan.meta[key], Font, PatternFill, Alignment, get_column_letter)
     if plan.assumptions is not None:
         a = plan.assumptions
         ws = wb.create_sheet("Assumptions")

@@ -68,6 +68,6 @@ def trafford_run(tmp_path_factory):
     """The README's main job, solved once per test session: the Trafford default, written to a folder."""
     from estate_opt.cli import main
 
-    out = tmp_path_factory.mktemp("trafford") / "run"
+    out = tmp_path_factory.mktemp("runs") / "trafford"  # runs/<scenario stem>, where compare looks
     assert main(["run", str(SCENARIOS / "trafford.yaml"), "--out", str(out), "-q"]) == 0
     return out

@@ -65,3 +65,21 @@ def test_benchmark_as_files_runs_and_verifies_from_the_cli(tmp_path, capsys):
     summary = pd.read_json(tmp_path / "run" / "summary.json", typ="series")
     assert summary["objective"] == pytest.approx(row.optimal_value, rel=1e-6)
     assert main(["verify", str(tmp_path / "run")]) == 0
+
+
+@pytest.mark.parametrize("solver", ["highs", "cbc"])
+def test_warm_start_keeps_the_optimum(solver):
+    from estate_opt.model import build_model
+    from estate_opt.solve import solve, values_of
+
+    row = OPTIMA.set_index("instance").loc["cap72"]
+    raw, sc = load_instance(row, ORLIB)
+    model = build_model(build_estate(raw, sc), ModelOptions.from_scenario(sc))
+    sc.solver.name = solver
+    first = solve(model.problem, sc.solver)
+    start = values_of(model.problem)
+    again = solve(model.problem, sc.solver, start=start)
+    assert again.status.value == "optimal" and again.objective == pytest.approx(row.optimal_value, rel=1e-6)
+    nonsense = {name: 1.0 for name in start}  # violates "serve each customer once": must be ignored
+    third = solve(model.problem, sc.solver, start=nonsense)
+    assert third.status.value == "optimal" and third.objective == pytest.approx(first.objective, rel=1e-6)

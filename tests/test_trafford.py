@@ -103,3 +103,21 @@ def test_model_docs_cover_every_constraint_family():
                  "Board limits", "Valid inequality", "annual equivalent cost"):
         assert word in text and word.lower() in m.__doc__.lower(), word
     assert len(families) >= 10
+
+
+def test_trafford_compare_reuses_and_keep_cost_explains(trafford_run, tmp_path, capsys):
+    """compare and keep-cost on the real default, from the CLI, without re-solving the whole estate."""
+    import shutil
+
+    assert main(["compare", str(SCENARIOS / "trafford.yaml"), "--runs", str(trafford_run.parent),
+                 "--out", str(tmp_path / "cmp"), "-q"]) == 0
+    assert "reusing the plan" not in capsys.readouterr().err  # quiet, but the headline table printed
+    assert (tmp_path / "cmp" / "compare.html").exists()
+    copy = tmp_path / "trafford"
+    shutil.copytree(trafford_run, copy)
+    leisure = pd.read_csv(DATA / "occupation.csv").query("service_id == 'leisure'").site_id.iloc[0]
+    assert main(["keep-cost", str(copy), "--sites", leisure, "-q"]) == 0
+    kc = pd.read_csv(copy / "keep_costs.csv")
+    assert kc.status.tolist() == ["infeasible"] and kc.method.tolist() == ["precheck"]
+    assert "leisure needs" in kc.reason.iloc[0]  # every leisure centre is full today: none can go
+    assert verify_run(copy).ok
