@@ -1253,7 +1253,7 @@ def sites_frame(sites: dict, occupation: pd.DataFrame, A: dict) -> pd.DataFrame:
         if s.other_use_note:
             notes.append(s.other_use_note)
         notes.append(s.cost_note)
-        notes.append("disposal value: " + (f"freehold × disposal_value_gbp_per_m2" if s.sellable else "0, " + s.sell_note))
+        notes.append("disposal value: " + ("freehold × disposal_value_gbp_per_m2" if s.sellable else "0, " + s.sell_note))
         if s.must_retain:
             notes.append("must_retain: " + s.retain_note)
         if s.tenure == "leasehold":

@@ -18,7 +18,7 @@ from estate_opt.estate import Estate, load_estate
 from estate_opt.model import EstateModel, ModelOptions, build_model
 from estate_opt.plan import Plan, decisions_from_model, make_plan
 from estate_opt.scenario import Scenario, Solver
-from estate_opt.solve import SolveResult, Status, solve
+from estate_opt.solve import Status, solve
 
 Progress = Callable[[str], None]
 

@@ -100,8 +100,6 @@ def _jsonable(v):
 
 
 def versions() -> dict:
-    import highspy
-    import pulp
 
     import estate_opt
 

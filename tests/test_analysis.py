@@ -6,11 +6,10 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-import yaml
 
 from estate_opt.cli import main
 from estate_opt.compare import comparison_tables, plan_for
-from estate_opt.errors import InfeasibleError, InputError
+from estate_opt.errors import InputError
 from estate_opt.frontier import frontier_table, trace
 from estate_opt.keepcost import keep_costs
 from estate_opt.run import run_scenario
