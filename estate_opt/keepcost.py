@@ -107,13 +107,9 @@ def _force_out(s, site, y, model, estate, options, scenario, base, tol, progress
 
 def write_keep_costs(out_dir: str | Path, table: pd.DataFrame) -> Path:
     """keep_costs.csv into the run folder (atomically), then the pack again so the report shows it."""
-    import os
-
     from estate_opt.pack import rewrite_pack
+    from estate_opt.writers import replace_files
 
-    out = Path(out_dir)
-    tmp = out / f".keep_costs.csv.tmp-{os.getpid()}"
-    table.to_csv(tmp, index=False)
-    os.replace(tmp, out / "keep_costs.csv")
-    rewrite_pack(out)
-    return out / "keep_costs.csv"
+    replace_files(Path(out_dir), {"keep_costs.csv": table})
+    rewrite_pack(out_dir)
+    return Path(out_dir) / "keep_costs.csv"

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import io
 import json
-import os
 from pathlib import Path
 
 import pandas as pd
@@ -86,20 +85,7 @@ def plan_meta(scenario, estate) -> dict:
 
 def rewrite_pack(out_dir: str | Path) -> list[str]:
     """Regenerate the pack of a written run in place, each file written atomically."""
-    out = Path(out_dir)
-    plan, estate, summary = load_plan(out)
-    written = []
-    for name, content in pack_files(plan, estate, summary).items():
-        tmp = out / f".{name}.tmp-{os.getpid()}"
-        try:
-            if callable(content):
-                content(tmp)
-            elif isinstance(content, bytes):
-                tmp.write_bytes(content)
-            else:
-                tmp.write_text(content, encoding="utf-8")
-            os.replace(tmp, out / name)
-        finally:
-            tmp.unlink(missing_ok=True)
-        written.append(name)
-    return written
+    from estate_opt.writers import replace_files
+
+    plan, estate, summary = load_plan(out_dir)
+    return replace_files(Path(out_dir), pack_files(plan, estate, summary))

@@ -71,15 +71,10 @@ def sensitivity(out_dir: str | Path, draws: int, seed: int | None = None, solver
 
 
 def write_sensitivity(out_dir: str | Path, table: pd.DataFrame, draws: pd.DataFrame) -> Path:
-    """sensitivity.csv and sensitivity_draws.csv into the run folder, then the pack again."""
-    import os
-
+    """sensitivity.csv and sensitivity_draws.csv into the run folder (atomically), then the pack again."""
     from estate_opt.pack import rewrite_pack
+    from estate_opt.writers import replace_files
 
-    out = Path(out_dir)
-    for name, df in (("sensitivity.csv", table), ("sensitivity_draws.csv", draws)):
-        tmp = out / f".{name}.tmp-{os.getpid()}"
-        df.to_csv(tmp, index=False)
-        os.replace(tmp, out / name)
-    rewrite_pack(out)
-    return out / "sensitivity.csv"
+    replace_files(Path(out_dir), {"sensitivity.csv": table, "sensitivity_draws.csv": draws})
+    rewrite_pack(out_dir)
+    return Path(out_dir) / "sensitivity.csv"

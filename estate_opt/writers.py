@@ -67,6 +67,19 @@ def write_run(out: Path, files: dict[str, object]) -> Path:
     return out
 
 
+def replace_files(out: Path, files: dict[str, object]) -> list[str]:
+    """Add or replace files in an existing run folder, each written to a temporary name and renamed."""
+    out = Path(out)
+    for name, content in files.items():
+        tmp = out / f".{name}.tmp-{os.getpid()}"
+        try:
+            _write_one(tmp, content)
+            os.replace(tmp, out / name)
+        finally:
+            tmp.unlink(missing_ok=True)
+    return list(files)
+
+
 def _write_one(path: Path, content) -> None:
     if isinstance(content, pd.DataFrame):
         content.to_csv(path, index=False, lineterminator="\n")
