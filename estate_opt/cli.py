@@ -8,9 +8,11 @@
     estate-opt keep-cost OUT_DIR [--sites ID ...]
     estate-opt sensitivity OUT_DIR --draws N [--seed S]
     estate-opt frontier SCENARIO --vary services.gp.max_travel_min --from 10 --to 30 --step 5 [--exact]
+    estate-opt sweep A.yaml B.yaml ... [--areas DIR ...] [--out DIR] [--scheduler tcp://HOST:8786] [--workers N]
 
 Exit codes: 0 done; 1 verify found a mismatch; 2 bad input or settings; 3 infeasible scenario;
-4 plan written but not proven optimal (pass --allow-gap to accept); 5 solver failure.
+4 plan written but not proven optimal (pass --allow-gap to accept); 5 solver failure;
+6 a sweep finished with some jobs failed (the others are written).
 Errors are messages, never tracebacks (set ESTATE_OPT_DEBUG=1 to see one).
 """
 
@@ -101,11 +103,23 @@ def main(argv: list[str] | None = None) -> int:
     fr.add_argument("--time-limit", type=float)
     fr.add_argument("--gap", type=float)
     fr.add_argument("-q", "--quiet", action="store_true")
+    sw = sub.add_parser("sweep", help="run many scenarios, or one scenario over many areas, in parallel on Dask")
+    sw.add_argument("scenarios", type=Path, nargs="+")
+    sw.add_argument("--areas", type=Path, nargs="+", help="area folders holding the scenario's input files by name")
+    sw.add_argument("--out", type=Path, default=Path("runs") / "sweep", help="sweep folder (default: runs/sweep)")
+    sw.add_argument("--scheduler", help="address of an existing Dask scheduler (default: a local cluster)")
+    sw.add_argument("--workers", type=int, help="local worker processes (default: one per core)")
+    sw.add_argument("--force", action="store_true", help="solve again even jobs already done")
+    sw.add_argument("--no-pack", action="store_true", help="skip each run's board pack")
+    sw.add_argument("--time-limit", type=float)
+    sw.add_argument("--gap", type=float)
+    sw.add_argument("--threads", type=int, help="solver threads per job (default: the scenario's)")
+    sw.add_argument("-q", "--quiet", action="store_true")
     args = parser.parse_args(argv)
     try:
         return {"run": _run, "validate": _validate, "verify": _verify, "report": _report,
                 "compare": _compare, "frontier": _frontier, "keep-cost": _keep_cost,
-                "sensitivity": _sensitivity}[args.command](args)
+                "sensitivity": _sensitivity, "sweep": _sweep}[args.command](args)
     except EstateOptError as e:
         if os.environ.get("ESTATE_OPT_DEBUG"):
             raise
@@ -242,6 +256,25 @@ def _sensitivity(args) -> int:
         print(marginal[["site_id", "name", "decision", "disposed_share"]].to_string(index=False))
     print(f"written to {path}; report.html and plan.xlsx now show it")
     return 0
+
+
+def _sweep(args) -> int:
+    from estate_opt.sweep import jobs_for, sweep
+
+    overrides = {k: v for k, v in (("time_limit_s", args.time_limit), ("mip_gap", args.gap),
+                                   ("threads", args.threads)) if v is not None}
+    table = sweep(jobs_for(args.scenarios, args.areas), args.out, scheduler=args.scheduler, workers=args.workers,
+                  overrides=overrides, pack=not args.no_pack, force=args.force, progress=_Progress(args.quiet))
+    show = table[["job", "outcome", "status", "gap", "annual_equivalent_saving_gbp", "sites_kept", "seconds"]]
+    print(show.to_string(index=False))
+    print(f"written to {args.out}/ (index: sweep.csv)")
+    failed = table[table.outcome == "failed"]
+    for r in failed.itertuples(index=False):
+        print(f"estate-opt: {r.job} failed: {r.message}", file=sys.stderr)
+    not_proven = table[(table.outcome != "failed") & (table.status != "optimal")]
+    if len(not_proven):
+        print(f"estate-opt: WARNING: not proven optimal: {', '.join(not_proven.job)}", file=sys.stderr)
+    return 6 if len(failed) else 0
 
 
 def _frontier(args) -> int:
