@@ -45,7 +45,7 @@ def instance_name(path: Path, capacity=None, uncapacitated=False) -> str:
 
 
 def run(path: Path, capacity=None, uncapacitated=False, p=None, time_limit=300.0, solver="highs",
-        gap=1e-6) -> dict:
+        gap=1e-6, options=None) -> dict:
     t0 = time.perf_counter()
     if path.name.startswith("pmed"):
         raw, sc = read_pmed(path)
@@ -58,7 +58,8 @@ def run(path: Path, capacity=None, uncapacitated=False, p=None, time_limit=300.0
     estate = build_estate(raw, sc)
     model = build_model(estate, ModelOptions.from_scenario(sc))
     build_s = time.perf_counter() - t0
-    result = solve(model.problem, Solver(name=solver, time_limit_s=time_limit, mip_gap=gap))
+    result = solve(model.problem, Solver(name=solver, time_limit_s=time_limit, mip_gap=gap,
+                                               options=options or {}))
     name = instance_name(path, capacity, uncapacitated)
     known = OPTIMA[OPTIMA.instance == name]
     optimum = float(known.optimal_value.iloc[0]) if len(known) and p is None else None

@@ -49,7 +49,7 @@ def solve_estate(estate: Estate, options: ModelOptions, solver: Solver, scenario
     timings["solve_s"] = result.seconds
     progress(f"  {result.describe()}")
     if result.status == Status.INFEASIBLE:
-        raise InfeasibleError(diagnose.explain_infeasible(estate, options))
+        raise InfeasibleError(diagnose.explain_infeasible(estate, options, solver))
     if not result.status.has_solution:
         raise SolverError(f"the solver found no plan: {result.status.value} ({result.message}). "
                           + ("Raise the time limit (--time-limit) or try the other solver."

@@ -96,6 +96,7 @@ class Solver:
     mip_gap: float = 1e-6  # relative gap at which the solver may stop and call it optimal
     threads: int | None = None
     log: bool = False  # stream the solver's own log
+    options: dict = field(default_factory=dict)  # extra HiGHS options by name (e.g. mip_heuristic_effort: 0.3)
 
 
 SERVICE_OVERRIDES = ("max_travel_min", "required_share", "catchment_max_min", "move_cost_gbp_per_m2",

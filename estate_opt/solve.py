@@ -12,6 +12,7 @@ time-out or Ctrl-C ends CBC too (PuLP's own call leaves it running when Python i
 
 from __future__ import annotations
 
+import contextlib
 import enum
 import math
 import os
@@ -74,6 +75,8 @@ def solve(problem: pulp.LpProblem, settings: Solver | None = None, start: dict |
     if settings.name == "highs" or relax:
         return _solve_highs(problem, settings, start, relax)
     if settings.name == "cbc":
+        if settings.options:
+            raise SolverError("solver.options are HiGHS options; remove them to use CBC")
         return _solve_cbc(problem, settings, start)
     raise SolverError(f"unknown solver '{settings.name}': use highs or cbc")
 
@@ -111,15 +114,22 @@ class _HiGHS(pulp.HiGHS):
     def createAndConfigureSolver(self, lp):
         if self.msg:
             return super().createAndConfigureSolver(lp)
-        sys.stdout.flush()
-        saved = os.dup(1)
-        try:
-            with open(os.devnull, "w") as null:
-                os.dup2(null.fileno(), 1)
-                super().createAndConfigureSolver(lp)
-        finally:
-            os.dup2(saved, 1)
-            os.close(saved)
+        with _no_banner():
+            super().createAndConfigureSolver(lp)
+
+
+@contextlib.contextmanager
+def _no_banner():
+    """Silence the banner HiGHS writes to file descriptor 1 when an instance is created."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    try:
+        with open(os.devnull, "w") as null:
+            os.dup2(null.fileno(), 1)
+            yield
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
 
 
 def _solve_highs(problem: pulp.LpProblem, s: Solver, start: dict | None = None, relax: bool = False) -> SolveResult:
@@ -127,8 +137,17 @@ def _solve_highs(problem: pulp.LpProblem, s: Solver, start: dict | None = None, 
         import highspy
     except ImportError:
         raise SolverError("HiGHS is not installed: pip install highspy (or choose solver: cbc)") from None
+    options = dict(s.options or {})
+    if options:  # refuse an unknown name or value instead of letting HiGHS ignore it
+        with _no_banner():
+            probe = highspy.Highs()
+        probe.setOptionValue("output_flag", False)
+        for k, v in options.items():
+            if probe.setOptionValue(str(k), v) == highspy.HighsStatus.kError:
+                raise SolverError(f"solver.options: HiGHS has no option '{k}' taking the value {v!r}; see "
+                                  "https://ergo-code.github.io/HiGHS/stable/options/definitions/")
     solver = _HiGHS(mip=not relax, msg=s.log, gapRel=s.mip_gap, gapAbs=0.0 if s.mip_gap == 0 else None,
-                    threads=s.threads, timeLimit=s.time_limit_s, start=None if relax else start)
+                    threads=s.threads, timeLimit=s.time_limit_s, start=None if relax else start, **options)
     t0 = time.perf_counter()
     try:
         problem.solve(solver)

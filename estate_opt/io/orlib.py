@@ -82,15 +82,23 @@ def read_pmed(path: str | Path) -> tuple[dict, Scenario]:
         w[int(i) - 1, int(j) - 1] = w[int(j) - 1, int(i) - 1] = c
     dist = shortest_path(w, method="FW", directed=False)
     ids = [f"V{i + 1}" for i in range(n)]
-    sites = pd.DataFrame({"site_id": ids, "name": ids, "owner": "benchmark", "owner_type": "other",
+    return pmedian_tables(dist, p, Path(path).stem, ids, ids)
+
+
+def pmedian_tables(cost: np.ndarray, p: int, name: str, zone_ids=None, site_ids=None) -> tuple[dict, Scenario]:
+    """Raw tables and scenario for a p-median on a client x facility cost matrix (clients of weight 1)."""
+    n, m = cost.shape
+    zone_ids = list(zone_ids or [f"C{j + 1}" for j in range(n)])
+    site_ids = list(site_ids or [f"F{i + 1}" for i in range(m)])
+    sites = pd.DataFrame({"site_id": site_ids, "name": site_ids, "owner": "benchmark", "owner_type": "other",
                           "floor_area_m2": 1.0, "running_cost_gbp": 0.0, "can_host": "pmed"})
     services = pd.DataFrame({"service_id": ["pmed"], "name": ["p-median"], "space_m2_per_unit": [0.0]})
-    zones = pd.DataFrame({"zone_id": ids, "population": 1.0})
-    zi, si = np.meshgrid(np.arange(n), np.arange(n), indexing="ij")
-    travel = pd.DataFrame({"zone_id": np.asarray(ids)[zi.ravel()], "site_id": np.asarray(ids)[si.ravel()],
-                           "minutes": dist.ravel()})
+    zones = pd.DataFrame({"zone_id": zone_ids, "population": 1.0})
+    zi, si = np.meshgrid(np.arange(n), np.arange(m), indexing="ij")
+    travel = pd.DataFrame({"zone_id": np.asarray(zone_ids)[zi.ravel()], "site_id": np.asarray(site_ids)[si.ravel()],
+                           "minutes": np.asarray(cost, dtype=float).ravel()})
     raw = {"sites": sites, "services": services, "zones": zones, "travel_times": travel}
-    return raw, _scenario(Path(path).stem, Constraints(exact_sites=p))
+    return raw, _scenario(name, Constraints(exact_sites=p))
 
 
 def _scenario(name: str, constraints: Constraints) -> Scenario:
