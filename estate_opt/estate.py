@@ -116,6 +116,11 @@ def build_estate(raw: dict[str, pd.DataFrame], scenario: Scenario, labels: dict[
     _check_incompatible(services, labels["services"], problems)
     _resolve_flags(sites, scenario, labels["sites"], problems)
     demand = _demand(zones, services, labels, problems)
+    if len(services) and not problems and float(demand.demand.sum() if len(demand) else 0.0) <= 0:
+        problems.add(labels["zones"], "no zone has any demand: every population (or demand basis) is zero",
+                     "fill in each zone's population, e.g. ONS mid-year estimates by LSOA", "population")
+    if need_xy:
+        _check_area(sites, zones, labels["sites"], problems)
     if scenario.constraints.max_decile_travel_increase_min is not None:
         d = pd.to_numeric(zones.get("deprivation_decile", pd.Series(index=zones.index, dtype=float)), errors="coerce")
         if d.isna().any():
@@ -291,6 +296,22 @@ def _resolve_flags(sites, scenario: Scenario, source, problems: Problems) -> Non
                          "clear must_dispose or move constraints.lease_exit_by", "lease_end", list(sites.index[clash]))
         sites.loc[held, "fixed"] = "retain"
         sites.loc[held, "fixed_reason"] = f"lease runs past {c.lease_exit_by}"
+
+
+AREA_MARGIN_M = 30_000.0  # a site this far beyond every zone is a coordinate slip or another area's building
+
+
+def _check_area(sites, zones, source, problems: Problems) -> None:
+    """Sites far outside the box the zones cover: a typo in a coordinate, or the wrong area's file."""
+    if sites.x.isna().all() or zones.x.isna().all():
+        return
+    x0, x1 = zones.x.min() - AREA_MARGIN_M, zones.x.max() + AREA_MARGIN_M
+    y0, y1 = zones.y.min() - AREA_MARGIN_M, zones.y.max() + AREA_MARGIN_M
+    out = sites.x.notna() & ((sites.x < x0) | (sites.x > x1) | (sites.y < y0) | (sites.y > y1))
+    if out.any():
+        problems.add(source, f"sites more than {AREA_MARGIN_M / 1000:g} km outside the area the zones cover",
+                     "check their coordinates (a mistyped digit? another area's building?) or remove them",
+                     "easting", list(sites.index[out]))
 
 
 def _demand(zones, services, labels, problems: Problems) -> pd.DataFrame:

@@ -273,7 +273,16 @@ def _convert(value, hint, base: Path):
 
 
 def _describe(hint) -> str:
-    return str(hint).replace("typing.", "").replace("pathlib.", "").replace("datetime.", "")
+    """A setting's type in words, for messages."""
+    args = [a for a in typing.get_args(hint) if a is not type(None)]
+    if args and typing.get_origin(hint) not in (list, dict):
+        return " or ".join(_describe(a) for a in args) + (" (or nothing)" if type(None) in typing.get_args(hint)
+                                                          else "")
+    origin = typing.get_origin(hint) or hint
+    words = {float: "a number, e.g. 600", int: "a whole number, e.g. 20", bool: "true or false", str: "text",
+             Path: "a file path (relative to the scenario file)", dt.date: "a date written YYYY-MM-DD",
+             list: "a list, e.g. [A, B]", dict: "a mapping, e.g. {name: value}"}
+    return words.get(origin, str(hint))
 
 
 def _service_overrides(value, source: str, problems: Problems) -> dict:

@@ -6,6 +6,7 @@ the ids and the fix. Locations are resolved here to ``x``/``y`` in British Natio
 
 from __future__ import annotations
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 
@@ -39,6 +40,12 @@ def conform(raw: pd.DataFrame, table: Table, source: str, problems: Problems,
                      + ", ".join(c.name for c in table.columns if c.required)
                      + f" (found: {', '.join(map(str, df.columns)) or 'none'})")
         return df
+    blank = np.ones(len(df), dtype=bool)  # rows with nothing in any column: spreadsheet padding, dropped
+    for c in df.columns:
+        blank &= df[c].isna().to_numpy() | (df[c].astype(str).str.strip() == "").to_numpy()
+    if blank.any():
+        df = df[~blank]
+        geom = geom[~blank] if geom is not None else None
     if len(df) == 0:
         problems.add(source, f"the {table.name} table has a header but no rows", f"add at least one {table.name} row")
         return df
@@ -148,8 +155,6 @@ def _locate(df: pd.DataFrame, geom, source: str, problems: Problems, id_col: str
         return pd.to_numeric(df[col].astype(str).str.strip().replace({"": None, "nan": None}), errors="coerce").to_numpy(float)
 
     if geom is not None:
-        import geopandas as gpd
-
         g = gpd.GeoSeries(geom)
         if g.crs is None:
             problems.add(source, "the layer has no coordinate reference system",
@@ -190,12 +195,22 @@ def _locate(df: pd.DataFrame, geom, source: str, problems: Problems, id_col: str
         return x, y
     else:
         return x, y
-    missing = np.isnan(x) | np.isnan(y)
+    degrees = (np.abs(x) <= 180) & (np.abs(y) <= 90)  # BNG that small is open sea off the Scilly Isles
+    if degrees.any():
+        problems.add(source, "easting/northing look like longitude/latitude in degrees",
+                     "put degrees in lon and lat columns, or give BNG metres (EPSG:27700) in easting/northing",
+                     "easting", _ids(df, degrees, id_col))
+        x, y = np.where(degrees, np.nan, x), np.where(degrees, np.nan, y)
+    missing = (np.isnan(x) | np.isnan(y)) & ~degrees
     if required and missing.any():
         problems.add(source, "missing coordinates", "fill in easting/northing or lon/lat (or the postcode's location)",
                      None, _ids(df, missing, id_col))
     out = ~missing & ((x < BNG_BOUNDS[0]) | (y < BNG_BOUNDS[1]) | (x > BNG_BOUNDS[2]) | (y > BNG_BOUNDS[3]))
-    if out.any():
+    if out.any() and geom is not None:
+        problems.add(source, f"in the layer's CRS ({gpd.GeoSeries(geom).crs.to_string()}) these features fall "
+                     "outside Great Britain", "the layer's CRS is probably wrong: set the one its coordinates are in "
+                     "(metres: EPSG:27700; degrees: EPSG:4326) in QGIS and save again", "geometry", _ids(df, out, id_col))
+    elif out.any():
         problems.add(source, "coordinates outside Great Britain", "easting/northing must be BNG metres (EPSG:27700)",
                      None, _ids(df, out, id_col))
     return x, y

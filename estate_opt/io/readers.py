@@ -60,11 +60,20 @@ def read_raw(path: Path, table: str, sheet: str | None = None, layer: str | None
 
 def _read_csv(path: Path, table: str) -> pd.DataFrame:
     raw = path.read_bytes()
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        # Spreadsheets saved on Windows are often cp1252; every byte decodes, so this is the fallback.
-        text = raw.decode("cp1252")
+    if raw[:4] == b"PK\x03\x04":  # a ZIP container: an Excel workbook saved under a .csv name
+        raise InputError(InputProblem(str(path), f"the {table} file is a spreadsheet (XLSX/ZIP), not CSV text",
+                                      "rename it to .xlsx, or save it from Excel as 'CSV UTF-8'"))
+    if raw[:2] in (b"\xff\xfe", b"\xfe\xff"):  # Excel's "Unicode text" export
+        text = raw.decode("utf-16")
+    else:
+        if b"\x00" in raw[:4096]:
+            raise InputError(InputProblem(str(path), f"the {table} file is not text (it holds binary bytes)",
+                                          "export the table as CSV (UTF-8), XLSX or GeoPackage"))
+        try:
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            # Spreadsheets saved on Windows are often cp1252; every byte decodes, so this is the fallback.
+            text = raw.decode("cp1252")
     first = text.splitlines()[0] if text.strip() else ""
     if not first.strip():
         raise InputError(InputProblem(str(path), f"the {table} file has no header row",
