@@ -133,6 +133,12 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:  # output piped into `head` and the like
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+    except OSError as e:  # disk full, permission denied, ...: a message, never a traceback
+        if os.environ.get("ESTATE_OPT_DEBUG"):
+            raise
+        print(f"estate-opt: cannot write or read a file: {e.strerror or e}"
+              + (f": {e.filename}" if e.filename else "") + "; nothing was written", file=sys.stderr)
+        return 2
 
 
 def _run(args) -> int:

@@ -21,6 +21,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -111,6 +112,17 @@ class _HiGHS(pulp.HiGHS):
             sol.value_valid = True
             lp.solverModel.setSolution(sol)  # HiGHS checks it; an infeasible start is simply ignored
 
+    def callSolver(self, lp):
+        # highspy's solve() runs HiGHS in a thread and turns Ctrl-C into a clean stop (model status
+        # "interrupt"); PuLP's run() would leave Ctrl-C unheard until the time limit.
+        h = lp.solverModel
+        if threading.current_thread() is threading.main_thread() and hasattr(h, "HandleKeyboardInterrupt"):
+            h.HandleKeyboardInterrupt = True
+            with contextlib.redirect_stdout(sys.stderr):  # its "Ctrl-C pressed" notes are progress, not output
+                h.solve()
+        else:
+            h.run()
+
     def createAndConfigureSolver(self, lp):
         if self.msg:
             return super().createAndConfigureSolver(lp)
@@ -159,6 +171,8 @@ def _solve_highs(problem: pulp.LpProblem, s: Solver, start: dict | None = None, 
     info = h.getInfo()
     ms = h.getModelStatus()
     MS = highspy.HighsModelStatus
+    if ms == MS.kInterrupt:  # the user pressed Ctrl-C: stop here, write nothing
+        raise KeyboardInterrupt
     has_primal = info.primal_solution_status == 2  # kSolutionStatusFeasible
     is_mip = not relax and any(v.cat == pulp.LpInteger for v in problem.variables())
     obj = info.objective_function_value if has_primal else None  # includes the offset (see _HiGHS)
