@@ -189,12 +189,14 @@ def _validate(args) -> int:
     from estate_opt.scenario import load_scenario
 
     sc = load_scenario(args.scenario)
-    estate = load_estate(sc)
+    estate = load_estate(sc, reach_only=True)
     print(f"{sc.name}: inputs are valid")
     print(f"  {len(estate.sites):,} sites ({(estate.sites.fixed == 'retain').sum()} must stay, "
           f"{(estate.sites.fixed == 'dispose').sum()} must go), {len(estate.services):,} services, "
           f"{len(estate.zones):,} zones, {len(estate.occupation):,} service occupations today")
-    print(f"  travel: {estate.travel_description}; {len(estate.pairs):,} admissible zone-service-site pairs")
+    print(f"  travel: {estate.travel_description}; " + (
+        "every zone's nearest site able to host each service is within reach" if estate.reach_only else
+        f"{len(estate.pairs):,} admissible zone-service-site pairs"))
     reasons = diagnose.precheck(estate, ModelOptions.from_scenario(sc))
     if reasons:
         raise InfeasibleError("the scenario cannot be met:\n  - " + "\n  - ".join(reasons))

@@ -56,10 +56,11 @@ class Estate:
     boundaries: object = None  # GeoDataFrame of zone polygons (EPSG:4326) for maps, or None
     has_locations: bool = True
     unviable: pd.DataFrame | None = None  # pairs dropped: their site could never be a viable service point
+    reach_only: bool = False  # pairs hold only each zone's nearest host per service (validation)
 
 
-def load_estate(scenario: Scenario) -> Estate:
-    """Read, check and assemble every input a scenario names."""
+def load_estate(scenario: Scenario, reach_only: bool = False) -> Estate:
+    """Read, check and assemble every input a scenario names (``reach_only``: see build_estate)."""
     inp = scenario.inputs
     problems = Problems()
     raw, sources = {}, {}
@@ -78,7 +79,7 @@ def load_estate(scenario: Scenario) -> Estate:
             continue
         sources[table] = {"path": str(path), "sha256": file_hash(path)}
     problems.raise_if_any()
-    estate = build_estate(raw, scenario, {t: Path(s["path"]).name for t, s in sources.items()})
+    estate = build_estate(raw, scenario, {t: Path(s["path"]).name for t, s in sources.items()}, reach_only)
     if inp.assumptions is not None:
         estate.assumptions = pd.read_csv(inp.assumptions, dtype=str, keep_default_na=False)
         sources["assumptions"] = {"path": str(inp.assumptions), "sha256": file_hash(inp.assumptions)}
@@ -89,8 +90,14 @@ def load_estate(scenario: Scenario) -> Estate:
     return estate
 
 
-def build_estate(raw: dict[str, pd.DataFrame], scenario: Scenario, labels: dict[str, str] | None = None) -> Estate:
-    """Check raw tables against the schema and each other; derive demand, pairs and baseline."""
+def build_estate(raw: dict[str, pd.DataFrame], scenario: Scenario, labels: dict[str, str] | None = None,
+                 reach_only: bool = False) -> Estate:
+    """Check raw tables against the schema and each other; derive demand, pairs and baseline.
+
+    ``reach_only`` (for ``estate-opt validate``) keeps, with straight-line travel, only each zone's
+    nearest admissible host per service instead of every admissible pair, and no baseline: enough
+    for every check, in memory proportional to zones x services however large the area.
+    """
     labels = {t: (labels or {}).get(t, f"{t} table") for t in schema.TABLES}
     problems = Problems()
     matrix_given = "travel_times" in raw
@@ -147,6 +154,11 @@ def build_estate(raw: dict[str, pd.DataFrame], scenario: Scenario, labels: dict[
     # A site too small for a viable service point of a service cannot host it.
     too_small = hostable.site_id.map(sites.capacity_m2) < hostable.service_id.map(services.min_site_m2) - AREA_TOL
     travel = _travel(scenario, tt, labels)
+    if reach_only and isinstance(travel, StraightLine):
+        pairs = _nearest_pairs(travel, zones, sites, services, hostable[~too_small], demand)
+        return Estate(sites=sites, services=services, zones=zones, occupation=occupation, demand=demand,
+                      hostable=hostable, pairs=pairs, baseline=pairs.iloc[:0], travel_description=travel.describe(),
+                      has_locations=True, reach_only=True)
     pairs = admissible_pairs(travel, zones, sites, services, hostable[~too_small], demand)
     pairs, unviable = _drop_unviable(pairs, services)
     baseline = baseline_allocation(travel, zones, sites, occupation, demand, services)
@@ -169,6 +181,25 @@ def _drop_unviable(pairs: pd.DataFrame, services: pd.DataFrame) -> tuple[pd.Data
     reach = area.groupby([pairs.service_id, pairs.site_id]).transform("sum")
     bad = reach < mu - AREA_TOL
     return pairs[~bad].reset_index(drop=True), pairs[bad].reset_index(drop=True)
+
+
+def _nearest_pairs(travel: StraightLine, zones, sites, services, hostable, demand) -> pd.DataFrame:
+    """Per service, each zone's nearest host among the sites not marked to go, if within its catchment."""
+    open_sites = sites[sites.fixed != "dispose"]
+    parts = []
+    for k, svc in services.iterrows():
+        hosts = open_sites.loc[open_sites.index.isin(hostable.site_id[hostable.service_id == k])]
+        need = demand[demand.service_id == k]
+        if hosts.empty or need.empty:
+            continue
+        near = travel.nearest(zones.loc[need.zone_id], hosts)
+        near = near.assign(service_id=k, demand=need.demand.to_numpy())
+        if pd.notna(svc.catchment):
+            near = near[near.minutes <= svc.catchment + 1e-9]
+        within = near.minutes <= svc.max_travel_min + 1e-9 if pd.notna(svc.max_travel_min) else True
+        parts.append(near.assign(within=within))
+    cols = ["zone_id", "service_id", "site_id", "minutes", "demand", "within"]
+    return pd.concat(parts, ignore_index=True)[cols] if parts else pd.DataFrame(columns=cols)
 
 
 def _travel(scenario: Scenario, tt, labels):

@@ -18,6 +18,7 @@ import pandas as pd
 from scipy.spatial import cKDTree
 
 PAIR_COLUMNS = ["zone_id", "site_id", "minutes"]
+MAX_PAIRS = 20_000_000  # zone-site trips within the longest catchment; beyond this the model cannot fit in memory
 
 
 class StraightLine:
@@ -40,13 +41,17 @@ class StraightLine:
         zxy = zones[["x", "y"]].to_numpy(float)
         sxy = sites[["x", "y"]].to_numpy(float)
         if max_minutes is None:
+            _guard(len(zxy) * len(sxy), None)
             zi = np.repeat(np.arange(len(zxy)), len(sxy))
             si = np.tile(np.arange(len(sxy)), len(zxy))
         else:
             radius = (max_minutes - self.access_min) / self.min_per_m
             if radius < 0:
                 return pd.DataFrame(columns=PAIR_COLUMNS)
-            hits = cKDTree(sxy).query_ball_point(zxy, r=radius * (1 + 1e-12))
+            tree = cKDTree(sxy)
+            sample = zxy if len(zxy) <= 2000 else zxy[np.random.default_rng(0).choice(len(zxy), 2000, replace=False)]
+            _guard(tree.query_ball_point(sample, r=radius, return_length=True).mean() * len(zxy), max_minutes)
+            hits = tree.query_ball_point(zxy, r=radius * (1 + 1e-12))
             counts = np.fromiter((len(h) for h in hits), int, len(hits))
             zi = np.repeat(np.arange(len(zxy)), counts)
             si = np.fromiter((j for h in hits for j in h), int, counts.sum())
@@ -72,6 +77,20 @@ class StraightLine:
         d, j = cKDTree(sites[["x", "y"]].to_numpy(float)).query(zones[["x", "y"]].to_numpy(float), k=1)
         return pd.DataFrame({"zone_id": zones.index.to_numpy(), "site_id": sites.index.to_numpy()[j],
                              "minutes": self.access_min + d * self.min_per_m})
+
+
+def _guard(n_pairs: float, max_minutes: float | None) -> None:
+    """Refuse, with the fix, an area whose catchments admit more trips than any model could hold."""
+    if n_pairs <= MAX_PAIRS:
+        return
+    from estate_opt.errors import InputError, InputProblem
+
+    within = f"within the longest catchment ({max_minutes:g} min)" if max_minutes is not None else \
+        "because some service has no catchment limit (every zone to every site)"
+    raise InputError(InputProblem(
+        "services", f"about {n_pairs:,.0f} zone-site trips lie {within}: more than the {MAX_PAIRS:,} a model can "
+        "hold in memory", "set catchment_max_min for the services with long or no standards (trips beyond it are "
+        "never used), or split the area into smaller ones (estate-opt sweep --areas)", "catchment_max_min"))
 
 
 class Matrix:
@@ -139,8 +158,10 @@ def admissible_pairs(travel, zones: pd.DataFrame, sites: pd.DataFrame, services:
     host_sites = sites.loc[sites.index.isin(hostable.site_id)]
     demand_zones = zones.loc[zones.index.isin(demand.zone_id)]
     times = travel.times(demand_zones, host_sites, limit)
-    pairs = (demand.merge(hostable, on="service_id")
-             .merge(times, on=["zone_id", "site_id"]))
+    # Sparse joins only: reachable (zone, site) trips -> the services each site may host -> the zone's
+    # demand for them. (Joining demand to hosts first would be zones x hosts per service: dense.)
+    pairs = (times.merge(hostable[["site_id", "service_id"]], on="site_id")
+             .merge(demand, on=["zone_id", "service_id"]))
     c = pairs.service_id.map(catch)
     pairs = pairs[c.isna() | (pairs.minutes <= c + 1e-9)]
     std = pairs.service_id.map(services["max_travel_min"])
@@ -172,9 +193,14 @@ def baseline_allocation(travel, zones: pd.DataFrame, sites: pd.DataFrame, occupa
             continue
         room = hosts / sigma * max(1.0, sigma * d.sum() / hosts.sum())
         z, h = zones.loc[d.index], sites.loc[hosts.index]
-        t = travel.candidates(z, h, BASELINE_CANDIDATES) if hasattr(travel, "candidates") else None
-        found = _transport(t, d, room) if t is not None else None
-        if found is None:  # the nearest few had no room for everyone: consider every current site
+        found = None
+        if hasattr(travel, "candidates"):  # the nearest few current sites first, then more if they lack room
+            k = BASELINE_CANDIDATES
+            while found is None:
+                last = k >= len(h) or 4 * k * len(z) > MAX_PAIRS
+                found = _transport(travel.candidates(z, h, min(k, len(h))), d, room, required=last)
+                k *= 4
+        else:
             found = _transport(travel.times(z, h, None), d, room, required=True)
         parts.append(found.assign(service_id=service_id))
     cols = ["zone_id", "service_id", "site_id", "minutes", "demand"]
@@ -206,7 +232,7 @@ def _transport(times: pd.DataFrame, demand: pd.Series, room: pd.Series, required
                   A_eq=a_eq, b_eq=np.ones(len(demand)), bounds=(0, 1), method="highs")
     if res.status != 0 and not required:
         return None
-    if res.status != 0:  # cannot happen with every site and room scaled to the need
+    if res.status != 0:  # only when a huge area limits the candidates: each zone to its nearest
         x = np.zeros(n)
         x[t.groupby("zone_id").minutes.idxmin().to_numpy()] = 1.0
     else:

@@ -275,3 +275,35 @@ def test_paths_in_scenarios_never_escape_yaml_safety(tmp_path):
     assert main(["validate", str(path)]) == 2
     assert not (tmp_path / "pwned").exists()
 
+
+
+def test_validate_checks_reach_like_the_full_build(tmp_path):
+    """validate's nearest-host reach check finds exactly what the full pair table would."""
+    from estate_opt import diagnose
+    from estate_opt.estate import load_estate
+    from estate_opt.model import ModelOptions
+    from estate_opt.scenario import load_scenario
+    from estate_opt.synthetic import generate
+    from estate_opt.io.orlib import to_files
+
+    raw, sc = generate(60, 150, 6, 3)
+    raw["services"]["max_travel_min"] = raw["services"]["max_travel_min"] * 0.5  # some zones fall outside
+    sc = load_scenario(to_files(raw, sc, tmp_path))
+    sc.constraints.must_dispose = list(raw["sites"].site_id[:10])
+    full, quick = load_estate(sc), load_estate(sc, reach_only=True)
+    o = ModelOptions.from_scenario(sc)
+    assert quick.reach_only and len(quick.pairs) <= len(quick.zones) * len(quick.services)
+    reasons = diagnose.precheck(full, o)
+    assert reasons and diagnose.precheck(quick, o) == reasons
+
+
+def test_an_area_too_big_to_model_is_refused_with_the_fix(line, monkeypatch, capsys):
+    from estate_opt import travel
+
+    _, make = line
+    monkeypatch.setattr(travel, "MAX_PAIRS", 3)
+    out = make().parent / "run"
+    assert main(["run", str(make()), "--out", str(out), "-q"]) == 2
+    err = capsys.readouterr().err
+    assert "zone-site trips lie within the longest catchment (6 min)" in err and "catchment_max_min" in err
+    assert not out.exists()
