@@ -75,3 +75,68 @@ def write_travel_png(plan, estate, path) -> None:
     fig.tight_layout()
     fig.savefig(path)
     plt.close(fig)
+
+
+def write_programme_png(plan, path) -> None:
+    """Gantt-style programme: each building that goes runs until its release year; service moves marked."""
+    plt, _ = _plt()
+    prog = plan.programme
+    p0 = int(plan.kpis["programme_start_year"])
+    years = int(plan.kpis["programme_years"])
+    gone = prog[prog.action == "dispose"].sort_values(["owner", "calendar_year", "site_name"])
+    moves = prog[prog.action.isin(["move in", "fit out"])]
+    rows = list(dict.fromkeys([*gone.site_id, *moves.site_id]))
+    names = plan.sites.set_index("site_id")["name"].to_dict()
+    owners = sorted(prog.owner.dropna().unique())
+    palette = plt.get_cmap("tab10")
+    colour = {o: palette(i % 10) for i, o in enumerate(owners)}
+    owner_of = dict(zip(prog.site_id, prog.owner))
+    fig, ax = plt.subplots(figsize=(11, 0.32 * max(len(rows), 4) + 1.6), dpi=120)
+    for i, s in enumerate(rows):
+        end = gone.calendar_year[gone.site_id == s]
+        if len(end):
+            ax.barh(i, int(end.iloc[0]) - p0, left=p0, color=colour[owner_of[s]], alpha=0.75, height=0.6)
+            ax.plot(int(end.iloc[0]), i, marker="x", color="#b2182b", ms=7)
+        for y in moves.calendar_year[moves.site_id == s]:
+            ax.plot(int(y), i, marker=">", color="#1a9850", ms=8)
+    ax.set_yticks(range(len(rows)), [(names.get(s, s)[:38] + ("…" if len(names.get(s, s)) > 38 else "")) for s in rows],
+                  fontsize=7)
+    ax.invert_yaxis()
+    ax.set_xlim(p0 - 0.3, p0 + years + 0.3)
+    ax.set_xticks(range(p0, p0 + years + 1))
+    ax.tick_params(axis="x", labelsize=8)
+    ax.grid(axis="x", alpha=0.3)
+    handles = [plt.Rectangle((0, 0), 1, 1, color=colour[o], alpha=0.75) for o in owners]
+    handles += [plt.Line2D([], [], marker="x", color="#b2182b", ls=""), plt.Line2D([], [], marker=">",
+                                                                                    color="#1a9850", ls="")]
+    ax.legend(handles, [*owners, "released (start of year)", "service moves in / fitted out"], fontsize=7,
+              loc="lower right")
+    ax.set_title(f"{plan.scenario}: the programme — bars run until each building is released", fontsize=10)
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+
+
+def write_cashflow_png(plan, path) -> None:
+    """Net cash against doing nothing, year by year, with the cumulative total and the payback year."""
+    plt, money = _plt()
+    c = plan.cashflow
+    c = c[c.year < max(int(plan.kpis["programme_years"]) + 5, 12)]
+    fig, ax = plt.subplots(figsize=(11, 4.2), dpi=120)
+    ax.bar(c.calendar_year, c.net_gbp, color=np.where(c.net_gbp >= 0, "#4575b4", DECISION_COLOURS["dispose"]),
+           label="net saving that year")
+    ax.plot(c.calendar_year, c.cumulative_net_gbp, color="#333333", marker="o", ms=3, label="cumulative")
+    payback = plan.kpis.get("payback_year")
+    if payback is not None and payback in set(c.calendar_year):
+        ax.axvline(payback, color="#1a9850", ls="--", lw=1, label=f"payback {payback}")
+    ax.axhline(0, color="#333333", lw=0.6)
+    ax.yaxis.set_major_formatter(money)
+    ax.set_xticks(list(c.calendar_year))
+    ax.tick_params(labelsize=8)
+    ax.grid(axis="y", alpha=0.3)
+    ax.legend(fontsize=8)
+    ax.set_title(f"{plan.scenario}: cash against doing nothing (running costs saved, backlog avoided and receipts, "
+                 "less move costs)", fontsize=9)
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)

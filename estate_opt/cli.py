@@ -170,6 +170,10 @@ def _run(args) -> int:
             print(f"  {s.service_id}: {_pct(s.share_within_before)} -> {_pct(s.share_within_after)} within "
                   f"{'' if s.standard_min != s.standard_min else f'{s.standard_min:g} min'}; mean travel "
                   f"{s.mean_travel_min_before:.1f} -> {s.mean_travel_min_after:.1f} min")
+    if plan.programme is not None:
+        print(f"  programme {k['programme_start_year']}-{k['programme_start_year'] + k['programme_years'] - 1}: "
+              f"{(plan.programme.action == 'dispose').sum()} disposals, last in {k['last_disposal_year'] or '-'}; "
+              f"NPV saving £{k['npv_saving_gbp']:,.0f}; payback {k['payback_year'] or 'not within the appraisal'}")
     print(f"  written to {folder}")
     if r.status.value != "optimal":
         print(f"estate-opt: WARNING: this plan is NOT proven optimal (status {r.status.value}, gap {_pct(r.gap)}). "

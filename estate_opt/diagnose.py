@@ -100,11 +100,11 @@ def precheck(estate: Estate, o: ModelOptions) -> list[str]:
     return out
 
 
-def explain_infeasible(estate: Estate, o: ModelOptions, solver=None) -> str:
+def explain_infeasible(estate: Estate, o: ModelOptions, solver=None, phasing=None) -> str:
     """The message for a scenario the solver proved infeasible."""
     reasons = precheck(estate, o)
     if not reasons and solver is not None:
-        reasons = elastic(estate, o, solver)
+        reasons = elastic(estate, o, solver, phasing)
     if reasons:
         return "the scenario cannot be met:\n  - " + "\n  - ".join(reasons)
     active = [name for name, v in (("site count limits", o.exact_sites is not None or o.min_sites is not None
@@ -124,7 +124,7 @@ _DEMAND_WEIGHT, _LIMIT_WEIGHT = 1.0, 1.01
 # Constraint name prefixes as PuLP stores them (it turns '-' into '_'), longest first; the rest is the key.
 _FAMILIES = ["Zone-travel_increase", "Decile-travel_increase", "Estate-capital_budget", "Estate-savings_target",
              "Estate-capacity_cover", "Zone-demand", "Service-access", "Site-capacity", "Estate-sites",
-             "Owner-position"]
+             "Owner-position", "Phase-capital", "Phase-saving"]
 
 
 def _family(name: str) -> tuple[str | None, str]:
@@ -135,11 +135,14 @@ def _family(name: str) -> tuple[str | None, str]:
     return None, ""
 
 
-def elastic(estate: Estate, o: ModelOptions, solver) -> list[str]:
+def elastic(estate: Estate, o: ModelOptions, solver, phasing=None) -> list[str]:
     """Smallest relaxation of the board's requirements that admits a plan, in words (empty: none found)."""
+    from estate_opt.phasing import add_programme
     from estate_opt.solve import solve
 
     model = build_model(estate, o)
+    if phasing is not None:
+        add_programme(model, estate, phasing, o)
     prob = model.problem
     sites, services = estate.sites, estate.services
     zones_of = {f"{safe(z)}_{safe(k)}": (z, k) for z, k in estate.pairs[["zone_id", "service_id"]]
@@ -198,6 +201,12 @@ def elastic(estate: Estate, o: ModelOptions, solver) -> list[str]:
                        f"£{amount:,.0f}/yr under the other requirements")
         elif family == "Estate-capacity_cover":
             continue  # implied by the capacity rows; reported there
+        elif family == "Phase-capital":
+            out.append(f"programme year {key}: the capital budget is £{amount:,.0f} short of the backlog and fit-out "
+                       "that year needs (phasing.capital_budget_gbp; years count from 0)")
+        elif family == "Phase-saving":
+            out.append(f"programme year {key}: the savings target can be met only to within £{amount:,.0f}/yr "
+                       "(phasing.min_annual_saving_gbp; leases and moves decide how early buildings can go)")
         elif family == "Owner-position":
             w = owner_of.get(key, key)
             out.append(f"{w} would be £{amount:,.0f}/yr below its allowed position (£{o.owner_minimum(w):,.0f}/yr)")
@@ -244,6 +253,8 @@ def _scale(family, key, c, o: ModelOptions, sites, services, site_of, service_of
         return max(-float(c.constant), 1.0)
     if family == "Owner-position":
         return max(abs(float(c.constant)), float(sites.running_cost_gbp.mean()), 1.0)
+    if family in ("Phase-capital", "Phase-saving"):
+        return max(abs(float(c.constant)), 1.0)
     if family in ("Zone-travel_increase", "Decile-travel_increase"):
         return max(float(o.max_travel_increase or o.max_decile_travel_increase or 1.0), 1.0)
     return None

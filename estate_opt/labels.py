@@ -47,6 +47,14 @@ COLUMNS = {
     "uncertainty_gbp": ("Uncertainty from solver gaps (±£/yr)", "gbp"), "question": ("Forced to", "text"),
     "method": ("How it was found", "text"), "draws": ("Draws solved", "int"),
     "disposed_share": ("Disposed in (share of draws)", "share"), "firm": ("Firm decision", "text"), "reason": ("Why", "text"), "status": ("Solver status", "text"),
+    # phasing: programme.csv and cashflow.csv
+    "year": ("Programme year (0 = first)", "int"), "calendar_year": ("Year", "int"), "action": ("Action", "text"),
+    "area_m2": ("Area (m²)", "m2"), "cost_gbp": ("Cost (£)", "gbp"),
+    "running_saving_gbp_per_yr": ("Running cost saved from then (£/yr)", "gbp"),
+    "running_saving_gbp": ("Running cost saved (£)", "gbp"), "net_gbp": ("Net saving (£)", "gbp"),
+    "cumulative_net_gbp": ("Cumulative net saving (£)", "gbp"),
+    "discounted_net_gbp": ("Discounted net saving (£)", "gbp"),
+    "cumulative_discounted_gbp": ("Cumulative discounted saving (£)", "gbp"),
 }
 
 KPIS = [  # key, label, kind

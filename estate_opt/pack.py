@@ -34,6 +34,10 @@ def pack_files(plan: Plan, estate, summary: dict) -> dict[str, object]:
     images = {"owners": _png(charts.write_owners_png, plan), "travel": _png(charts.write_travel_png, plan, estate)}
     files: dict[str, object] = {"owners.png": images["owners"], "travel.png": images["travel"],
                                 "plan.xlsx": lambda p: write_workbook(plan, summary, p)}
+    if plan.programme is not None:
+        images["programme"] = _png(charts.write_programme_png, plan)
+        images["cashflow"] = _png(charts.write_cashflow_png, plan)
+        files.update({"programme.png": images["programme"], "cashflow.png": images["cashflow"]})
     if estate.has_locations:
         images["map"] = _png(maps.write_map_png, plan, estate)
         images["access"] = _png(maps.write_access_png, plan, estate)
@@ -71,6 +75,10 @@ def load_plan(out_dir: str | Path):
                 assumptions=pd.read_csv(out / "assumptions.csv", dtype=str, keep_default_na=False)
                 if (out / "assumptions.csv").exists() else None)
     plan.meta = plan_meta(scenario, estate)
+    if (out / "programme.csv").exists():  # a phased plan
+        plan.programme = read_table(out, "programme.csv")
+        plan.cashflow = read_table(out, "cashflow.csv")
+        plan.cashflow_owners = read_table(out, "cashflow_owners.csv")
     for extra in ("keep_costs", "sensitivity"):  # analyses run on the plan afterwards
         if (out / f"{extra}.csv").exists():
             plan.meta[extra] = read_table(out, f"{extra}.csv")

@@ -34,6 +34,9 @@ class Plan:
     zones: pd.DataFrame  # per zone and service: travel before/after
     assumptions: pd.DataFrame | None = None
     meta: dict = field(default_factory=dict)
+    programme: pd.DataFrame | None = None  # phased plans: every action with its year (see phasing)
+    cashflow: pd.DataFrame | None = None  # phased plans: year-by-year cash flow against doing nothing
+    cashflow_owners: pd.DataFrame | None = None  # the same per organisation
 
 
 def decisions_from_model(model: EstateModel) -> tuple[pd.Index, pd.DataFrame]:

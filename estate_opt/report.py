@@ -103,9 +103,12 @@ def context(plan, summary: dict, images: dict[str, bytes]) -> dict:
                  for z in rises.itertuples(index=False)]
 
     econ = settings.get("economics", {})
+    phased = plan.programme is not None
+    unit = "gbp" if phased else "gbp_yr"
     solver_rows = [("Status", r.status.value), ("Optimality gap", gap), ("Gap tolerance", f"{r.gap_tolerance:g}"),
-                   ("Objective (annual equivalent cost)", fmt(r.objective, "gbp_yr")),
-                   ("Best bound proven", fmt(r.bound, "gbp_yr")), ("Solver", f"{r.solver} {r.solver_version}"),
+                   ("Objective (net present value of the programme)" if phased else
+                    "Objective (annual equivalent cost)", fmt(r.objective, unit)),
+                   ("Best bound proven", fmt(r.bound, unit)), ("Solver", f"{r.solver} {r.solver_version}"),
                    ("Solve time", f"{r.seconds:,.1f} s (limit {r.time_limit_s:g} s)"), ("Solver message", r.message)]
     settings_rows = [("Discount rate", f"{econ.get('discount_rate', 0):.1%} (HM Treasury Green Book default 3.5%)"),
                      ("Appraisal period", f"{econ.get('appraisal_years')} years"),
@@ -125,7 +128,8 @@ def context(plan, summary: dict, images: dict[str, bytes]) -> dict:
         "title": f"{plan.scenario}: public estate plan", "description": settings.get("description", ""),
         "created": summary.get("created_utc", "")[:10], "version": summary.get("versions", {}).get("estate_opt", ""),
         "status_class": "optimal" if r.status.value == "optimal" else "feasible", "status_headline": headline,
-        "status_detail": detail, "summary_sentence": summary_sentence, "cards": cards,
+        "status_detail": detail.replace("lower annual equivalent cost", "lower net present cost")
+        if phased else detail, "summary_sentence": summary_sentence, "cards": cards,
         "images": {n: base64.b64encode(b).decode() for n, b in images.items()},
         "disposal_head": [{"label": label(c), "n": kind(c) != "text"} for c in columns], "why": why, "firm": firm,
         "disposals": disposals, "disposal_total": disposal_total, "colocation": colocation,
@@ -138,9 +142,38 @@ def context(plan, summary: dict, images: dict[str, bytes]) -> dict:
         "travel": summary.get("travel", ""), "solver_rows": solver_rows, "settings_rows": settings_rows,
         "assumption_head": assumption_head, "assumptions": assumptions,
         "inputs": [(t, v["path"], v["sha256"]) for t, v in summary.get("inputs", {}).items()],
-        "attribution": plan.meta.get("attribution", ""),
+        "attribution": plan.meta.get("attribution", ""), "programme": _programme(plan) if phased else None,
     }
 
+
+
+def _programme(plan) -> dict:
+    """The year-by-year programme, its cash flows and each organisation's share, for the report."""
+    k = plan.kpis
+    prog = plan.programme
+    verbs = {"dispose": "Release and sell", "move in": "Move in", "fit out": "Fit out more space",
+             "clear backlog": "Clear backlog"}
+    actions = [{"year": int(a.calendar_year), "action": verbs.get(a.action, a.action), "site": a.site_name,
+                "owner": a.owner, "service": a.service_id or "", "cost": fmt(a.cost_gbp, "gbp") if a.cost_gbp else "",
+                "receipt": fmt(a.receipt_gbp, "gbp") if a.receipt_gbp else ""}
+               for a in prog.itertuples(index=False)]
+    c = plan.cashflow
+    shown = c[c.year < int(k["programme_years"])]
+    cash = [{"year": int(r.calendar_year), "running": fmt(r.running_saving_gbp, "gbp"),
+             "backlog": fmt(r.backlog_avoided_gbp, "gbp"), "moves": fmt(r.move_cost_gbp, "gbp"),
+             "receipts": fmt(r.receipts_gbp, "gbp"), "net": fmt(r.net_gbp, "gbp"),
+             "cumulative": fmt(r.cumulative_net_gbp, "gbp")} for r in shown.itertuples(index=False)]
+    per = plan.cashflow_owners.groupby("owner")[["discounted_net_gbp", "net_gbp"]].sum().sort_values(
+        "discounted_net_gbp", ascending=False)
+    owners = [{"owner": o, "npv": fmt(v.discounted_net_gbp, "gbp")} for o, v in per.iterrows()]
+    last = k.get("last_disposal_year")
+    payback = k.get("payback_year")
+    sentence = (f"The programme runs from {k['programme_start_year']} over {k['programme_years']} years"
+                + (f"; the last building goes in {last}" if last else "") + ". Against doing nothing it is worth "
+                f"{fmt(k['npv_saving_gbp'], 'gbp')} in today's money over the appraisal period"
+                + (f", and pays back in {payback}" if payback else ", and does not pay back within it") + ".")
+    return {"sentence": sentence, "actions": actions, "cash": cash, "owners": owners,
+            "after": len(c) - len(shown), "total_net": fmt(float(c.net_gbp.sum()), "gbp")}
 
 
 def _why(kc: pd.DataFrame, sites: pd.DataFrame) -> list[str]:

@@ -16,6 +16,8 @@ from estate_opt import diagnose
 from estate_opt.errors import InfeasibleError, SolverError
 from estate_opt.estate import Estate, load_estate
 from estate_opt.model import EstateModel, ModelOptions, build_model
+from estate_opt.phasing import (PhasingOptions, add_programme, cash_flows, check_programme, programme_kpis,
+                                programme_table)
 from estate_opt.plan import Plan, decisions_from_model, make_plan
 from estate_opt.scenario import Scenario, Solver
 from estate_opt.solve import Status, solve
@@ -29,18 +31,20 @@ def _quiet(_msg: str) -> None:
 
 def solve_estate(estate: Estate, options: ModelOptions, solver: Solver, scenario_name: str = "scenario",
                  progress: Progress = _quiet, timings: dict | None = None,
-                 start: dict | None = None) -> tuple[Plan, EstateModel]:
+                 start: dict | None = None, phasing: PhasingOptions | None = None) -> tuple[Plan, EstateModel]:
     """Build, solve and read back a plan; raise with an explanation when there is none.
 
     ``start``: variable values of a known plan (e.g. a related scenario's) to warm-start the solver.
+    ``phasing``: also decide the year of every disposal and move (a programme; objective NPV).
     """
     timings = {} if timings is None else timings
-    reasons = diagnose.precheck(estate, options)
+    reasons = diagnose.precheck(estate, options) + (check_programme(estate, phasing) if phasing else [])
     if reasons:
         raise InfeasibleError("the scenario cannot be met:\n  - " + "\n  - ".join(reasons))
     t = time.perf_counter()
     progress(f"building the model ({len(estate.pairs):,} zone-service-site pairs, {len(estate.sites):,} sites)")
     model = build_model(estate, options)
+    prog = add_programme(model, estate, phasing, options) if phasing else None
     timings["build_s"] = time.perf_counter() - t
     progress(f"  {len(model.problem.variables()):,} variables, {model.problem.numConstraints():,} constraints "
              f"({timings['build_s']:.1f} s)")
@@ -49,23 +53,33 @@ def solve_estate(estate: Estate, options: ModelOptions, solver: Solver, scenario
     timings["solve_s"] = result.seconds
     progress(f"  {result.describe()}")
     if result.status == Status.INFEASIBLE:
-        raise InfeasibleError(diagnose.explain_infeasible(estate, options, solver))
+        raise InfeasibleError(diagnose.explain_infeasible(estate, options, solver, phasing))
     if not result.status.has_solution:
         raise SolverError(f"the solver found no plan: {result.status.value} ({result.message}). "
                           + ("Raise the time limit (--time-limit) or try the other solver."
                              if result.status == Status.NO_SOLUTION else ""))
     kept, allocation = decisions_from_model(model)
+    solved = {v.name: v.varValue for v in prog.variables} if prog else {}
     if options.travel_weight == 0:
         t = time.perf_counter()
-        refined = _nearest_allocation(model, solver, progress)
+        # with a programme, its choices (and so every fit-out) stay as solved; only residents' shares move
+        refined = _nearest_allocation(model, solver, progress,
+                                      [*prog.variables, *model.fitout] if prog else [])
         timings["allocation_s"] = time.perf_counter() - t
         if refined is not None:
             allocation = refined
     plan = make_plan(estate, kept, allocation, options, result, scenario_name)
+    if prog:
+        for v in prog.variables:  # as solved (the allocation step fixed them; this guards a failed one)
+            v.varValue = solved[v.name]
+        plan.programme = programme_table(prog, estate, allocation)
+        plan.cashflow, plan.cashflow_owners = cash_flows(plan.programme, estate.sites, phasing, options.receipts_sharing,
+                                                         set(kept))
+        plan.kpis.update(programme_kpis(plan.programme, plan.cashflow, phasing))
     return plan, model
 
 
-def _nearest_allocation(model: EstateModel, solver: Solver, progress: Progress):
+def _nearest_allocation(model: EstateModel, solver: Solver, progress: Progress, also_fixed=()):
     """Among allocations costing the same, the one with the least travel (a second, LP solve).
 
     With no travel weight the cost optimum leaves residents' allocation arbitrary; fixing the
@@ -74,11 +88,11 @@ def _nearest_allocation(model: EstateModel, solver: Solver, progress: Progress):
     """
     from estate_opt.plan import allocation_from_model
 
-    fixed = [*model.keep, *model.host]
+    fixed = [*model.keep, *model.host, *also_fixed]
     saved = {v.name: v.varValue for v in model.problem.variables()}
     for v in fixed:
-        val = round(v.varValue or 0.0)
-        v.lowBound = v.upBound = val
+        val = v.varValue or 0.0
+        v.lowBound = v.upBound = round(val) if v.cat == pulp.LpInteger else val
     prob = model.problem
     move_cost = pulp.value(model.move_cost) if model.fitout.size else 0.0
     if model.fitout.size:
@@ -110,7 +124,8 @@ def run_scenario(scenario: Scenario, out: str | Path | None = None, *, overwrite
     progress(f"  {len(estate.sites):,} sites, {len(estate.services):,} services, {len(estate.zones):,} zones; "
              f"travel: {estate.travel_description} ({timings['load_s']:.1f} s)")
     options = ModelOptions.from_scenario(scenario)
-    plan, _ = solve_estate(estate, options, scenario.solver, scenario.name, progress, timings)
+    phasing = PhasingOptions.from_scenario(scenario)
+    plan, _ = solve_estate(estate, options, scenario.solver, scenario.name, progress, timings, phasing=phasing)
     from estate_opt.pack import plan_meta
 
     plan.meta.update(plan_meta(scenario, estate))
@@ -147,6 +162,9 @@ def write_plan(plan: Plan, estate: Estate, scenario: Scenario, out: Path, *, ove
     }
     if plan.assumptions is not None:
         files["assumptions.csv"] = plan.assumptions
+    if plan.programme is not None:
+        files.update({"programme.csv": plan.programme, "cashflow.csv": plan.cashflow,
+                      "cashflow_owners.csv": plan.cashflow_owners})
     if pack:  # the board pack: report, maps, charts, workbook
         files.update(pack_files(plan, estate, files["summary.json"]))
         if estate.has_locations:

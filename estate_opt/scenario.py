@@ -90,6 +90,14 @@ class Sensitivity:
 
 
 @dataclass
+class Phasing:
+    horizon_years: int | None = None  # a year-by-year programme over this many years (None: one plan, no timing)
+    start_year: int | None = None  # the programme's first year (default: this year)
+    capital_budget_gbp: list = field(default_factory=list)  # £ per programme year; one number = every year
+    min_annual_saving_gbp: list = field(default_factory=list)  # running cost saved by each year, £/yr
+
+
+@dataclass
 class Solver:
     name: str = "highs"  # highs | cbc
     time_limit_s: float = 600.0
@@ -116,6 +124,7 @@ class Scenario:
     constraints: Constraints = field(default_factory=Constraints)
     solver: Solver = field(default_factory=Solver)
     sensitivity: Sensitivity = field(default_factory=Sensitivity)
+    phasing: Phasing = field(default_factory=Phasing)
     path: Path | None = None  # the file it was read from
 
     def to_dict(self) -> dict:
@@ -136,7 +145,7 @@ class Scenario:
 
 
 SECTIONS = {"inputs": Inputs, "travel": Travel, "economics": Economics, "constraints": Constraints, "solver": Solver,
-            "sensitivity": Sensitivity}
+            "sensitivity": Sensitivity, "phasing": Phasing}
 
 
 def load_scenario(path: str | Path, _chain: tuple = ()) -> Scenario:
@@ -260,7 +269,7 @@ def _convert(value, hint, base: Path):
             return value
         return dt.date.fromisoformat(str(value))
     if origin is list:
-        if isinstance(value, str):
+        if isinstance(value, (str, int, float)) and not isinstance(value, bool):
             return [value]
         if not isinstance(value, list):
             raise ValueError(f"{value!r} is not a list")
@@ -308,7 +317,23 @@ def _service_overrides(value, source: str, problems: Problems) -> dict:
     return out
 
 
+def _check_phasing(ph: Phasing, source: str, problems: Problems) -> None:
+    if ph.horizon_years is None:
+        return
+    if not 1 <= ph.horizon_years <= 50:
+        problems.add(source, f"phasing.horizon_years {ph.horizon_years} is not between 1 and 50", "e.g. 10")
+    for key in ("capital_budget_gbp", "min_annual_saving_gbp"):
+        values = getattr(ph, key)
+        bad = [v for v in values if isinstance(v, bool) or not isinstance(v, (int, float)) or v < 0]
+        if bad:
+            problems.add(source, f"phasing.{key}: {bad[0]!r} is not an amount in £", "write plain numbers, one per year")
+        if len(values) > ph.horizon_years:
+            problems.add(source, f"phasing.{key} gives {len(values)} years but the horizon is {ph.horizon_years}",
+                         "give one amount per programme year, or one for every year")
+
+
 def _check(sc: Scenario, source: str, problems: Problems) -> None:
+    _check_phasing(sc.phasing, source, problems)
     for name in ("sites", "services", "zones"):
         if getattr(sc.inputs, name) is None:
             problems.add(source, f"inputs.{name} is not given", f"name the {name} file under inputs:")

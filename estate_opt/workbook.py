@@ -26,7 +26,8 @@ def write_workbook(plan, summary: dict, path) -> None:
     r = plan.result
     rows = [("Scenario", plan.scenario, "text"), ("Status", r.status.value, "text"),
             ("Optimality gap", r.gap, "share"), ("Gap tolerance", r.gap_tolerance, "num"),
-            ("Objective: annual equivalent cost (£/yr)", r.objective, "gbp"), ("Solver", f"{r.solver} "
+            ("Objective: net present value (£)" if plan.programme is not None else
+             "Objective: annual equivalent cost (£/yr)", r.objective, "gbp"), ("Solver", f"{r.solver} "
                                                                                      f"{r.solver_version}", "text"),
             ("Solve time (s)", r.seconds, "num")]
     rows += [(f"{lab} ({'£/yr' if kd == 'gbp_yr' else '£' if kd == 'gbp' else 'm²' if kd == 'm2' else 'tCO2e/yr' if kd == 'tco2e' else 'count'})",
@@ -40,6 +41,9 @@ def write_workbook(plan, summary: dict, path) -> None:
     for title, attr in SHEETS:
         df = getattr(plan, attr)
         _frame_sheet(wb.create_sheet(title), df, Font, PatternFill, Alignment, get_column_letter)
+    for title, attr in (("Programme", "programme"), ("Cash flow", "cashflow"), ("Cash flow by owner", "cashflow_owners")):
+        if getattr(plan, attr, None) is not None:
+            _frame_sheet(wb.create_sheet(title), getattr(plan, attr), Font, PatternFill, Alignment, get_column_letter)
     for key, title in (("keep_costs", "Keep costs"), ("sensitivity", "Sensitivity")):
         if plan.meta.get(key) is not None:
             _frame_sheet(wb.create_sheet(title), plan.meta[key], Font, PatternFill, Alignment, get_column_letter)

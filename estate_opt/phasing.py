@@ -1,0 +1,324 @@
+r"""Phasing: the plan as a year-by-year programme that respects leases, budgets and money over time.
+
+The end state is the estate model's (which sites stay, which services each hosts, who goes where);
+phasing adds *when*, over a horizon of :math:`T` programme years :math:`t = 0 \dots T-1`
+(calendar year = ``start_year + t``). Actions happen at the start of a year; running costs are paid
+through the year and counted at its end (Green Book discounting, :math:`\delta_t = (1+r)^{-t}`).
+
+Variables
+---------
+- :math:`r_{st} \in \{0,1\}`: site *s* released at the start of year *t*;
+  :math:`\sum_t r_{st} = 1 - y_s`. Only in its allowed years: a leasehold from the first year
+  starting on or after its ``lease_end`` (break or expiry); a freehold any year.
+- :math:`f_{kst} \in \{0,1\}`: service *k* moves into (or is fitted out at) site *s* in year *t*:
+  :math:`\sum_t f_{kst} = h_{ks}` for a new home, :math:`\le h_{ks}` for extra space at a current one.
+- :math:`g_{kst} \ge 0`: the fit-out area of that move, :math:`\sum_t g_{kst} = g_{ks}`,
+  :math:`g_{kst} \le a_s f_{kst}`.
+
+Constraints
+-----------
+- No one is left without a service: every new home of *k* opens no later than any current home
+  of *k* is released, :math:`\sum_{\tau \le t} r_{s\tau} \le \sum_{\tau \le t} f_{ks'\tau} + 1 - \sum_\tau f_{ks'\tau}`.
+  (A released site's residents move to the plan's homes, all of which are open by then.)
+- Yearly capital: :math:`[t = 0] \sum_s b_s y_s + \sum_{k,s} m_k g_{kst} \le B_t` (backlog of kept
+  sites is cleared in year 0, like the single-period plan's).
+- Yearly savings target: :math:`\sum_s c_s \sum_{\tau \le t} r_{s\tau} \ge S_t`.
+
+Objective: net present value (£)
+--------------------------------
+.. math::
+    \min \sum_s c_s \Big(P_A y_s + \sum_t P_t r_{st}\Big) + \sum_s b_s y_s
+      - \sum_{s,t} v_s \delta_t r_{st} + \sum_{k,s,t} m_k \delta_t g_{kst} + w P_A \sum_A d t x
+
+with :math:`P_t = \sum_{\tau=1}^{t} \delta_\tau` (running cost of years :math:`0 \dots t-1`) and
+:math:`P_A = 1/\varphi` over the appraisal period. With :math:`T = 1` and no lease limits every
+release is in year 0 and the objective is exactly :math:`P_A` times the single-period one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+import pulp
+
+from estate_opt.errors import InfeasibleError
+from estate_opt.estate import Estate
+from estate_opt.model import EstateModel, ModelOptions, _sum, receipt_shares, safe
+
+PROGRAMME_COLUMNS = ["year", "calendar_year", "action", "site_id", "site_name", "owner", "service_id",
+                     "area_m2", "cost_gbp", "receipt_gbp", "running_saving_gbp_per_yr"]
+
+
+@dataclass
+class PhasingOptions:
+    horizon: int  # programme years
+    start_year: int
+    rate: float  # discount rate
+    appraisal_years: int
+    capital_budget: list = field(default_factory=list)  # £ per year (missing years: no limit)
+    min_saving: list = field(default_factory=list)  # £/yr of running cost saved by each year
+
+    @classmethod
+    def from_scenario(cls, sc) -> "PhasingOptions | None":
+        p = sc.phasing
+        if not p.horizon_years:
+            return None
+        return cls(int(p.horizon_years), int(p.start_year or dt.date.today().year), sc.economics.discount_rate,
+                   sc.economics.appraisal_years, [float(v) for v in p.capital_budget_gbp],
+                   [float(v) for v in p.min_annual_saving_gbp])
+
+    def discount(self, t) -> np.ndarray:
+        return (1.0 + self.rate) ** -np.asarray(t, dtype=float)
+
+    def running_pv(self, years: int) -> float:
+        """Present value of £1 a year paid at the end of each of ``years`` years."""
+        return float(self.discount(np.arange(1, years + 1)).sum())
+
+    def budget(self, t: int) -> float | None:
+        b = self.capital_budget
+        return (b[t] if t < len(b) else None) if len(b) != 1 else b[0]
+
+    def target(self, t: int) -> float | None:
+        return self.min_saving[t] if t < len(self.min_saving) else None
+
+
+@dataclass
+class Programme:
+    """The phasing variables added to a built model."""
+
+    options: PhasingOptions
+    release: dict  # (site, t) -> r
+    movein: dict  # (service, site, t) -> f
+    fitout: dict  # (service, site, t) -> g (m²)
+    allowed: dict  # site -> list of allowed release years
+    npv: pulp.LpAffineExpression
+    variables: list = field(default_factory=list)
+
+
+def release_years(estate: Estate, p: PhasingOptions) -> dict:
+    """Each site's allowed release years: a leasehold from its lease end (break or expiry) on."""
+    out = {}
+    for s, site in estate.sites.iterrows():
+        first = 0
+        end = site.lease_end if site.tenure == "leasehold" else None
+        if end is not None and not pd.isna(end):
+            first_year = end.year + (0 if (end.month, end.day) == (1, 1) else 1)
+            first = max(0, first_year - p.start_year)
+        out[s] = list(range(first, p.horizon))
+    return out
+
+
+def check_programme(estate: Estate, p: PhasingOptions) -> list[str]:
+    """What the programme certainly cannot do, in words (before any solve)."""
+    allowed = release_years(estate, p)
+    stuck = [s for s in estate.sites.index[estate.sites.fixed == "dispose"] if not allowed[s]]
+    if stuck:
+        ends = ", ".join(f"{s} ({estate.sites.at[s, 'lease_end']})" for s in stuck[:6])
+        return [f"sites that must go hold leases running past the programme's last year "
+                f"{p.start_year + p.horizon - 1}: {ends}; lengthen phasing.horizon_years or clear must_dispose"]
+    return []
+
+
+def add_programme(model: EstateModel, estate: Estate, p: PhasingOptions, o: ModelOptions) -> Programme:
+    """Add release years, move-in years, yearly budgets and targets; make the objective the NPV."""
+    prob = model.problem
+    sites, services = estate.sites, estate.services
+    years = range(p.horizon)
+    allowed = release_years(estate, p)
+    release = {(s, t): prob.add_variable(f"Phase-release_{safe(s)}_{t}", cat=pulp.LpBinary)
+               for s in sites.index for t in allowed[s]}
+    for s, y in model.keep.items():
+        prob.addConstraint(_sum([release[s, t] for t in allowed[s]]) + y == 1, f"Phase-release_once_{safe(s)}")
+
+    today = set(zip(estate.occupation.service_id, estate.occupation.site_id))
+    fitted = set(model.fitout.index)
+    movers = [(k, s) for (k, s) in model.host.index if ((k, s) not in today or (k, s) in fitted)
+              and sites.at[s, "fixed"] != "dispose"]
+    movein = {(k, s, t): prob.add_variable(f"Phase-movein_{safe(k)}_{safe(s)}_{t}", cat=pulp.LpBinary)
+              for k, s in movers for t in years}
+    fit = {}
+    for k, s in movers:
+        f = _sum([movein[k, s, t] for t in years])
+        h = model.host[(k, s)]
+        prob.addConstraint(f - h == 0 if (k, s) not in today else f - h <= 0, f"Phase-movein_once_{safe(k)}_{safe(s)}")
+        if (k, s) in fitted:
+            cap = float(sites.at[s, "capacity_m2"])
+            parts = [prob.add_variable(f"Phase-fitout_{safe(k)}_{safe(s)}_{t}", 0) for t in years]
+            for t, g in zip(years, parts):
+                fit[k, s, t] = g
+                prob.addConstraint(g - cap * movein[k, s, t] <= 0, f"Phase-fitout_link_{safe(k)}_{safe(s)}_{t}")
+            prob.addConstraint(_sum(parts) - model.fitout[(k, s)] == 0, f"Phase-fitout_sum_{safe(k)}_{safe(s)}")
+
+    # No one left without a service: a current home is released only once every new home is open.
+    new_homes: dict[str, list] = {}
+    for k, s in movers:
+        new_homes.setdefault(k, []).append(s)
+    for k, s_old in sorted(today):
+        if not allowed.get(s_old):
+            continue
+        for s_new in new_homes.get(k, []):
+            if s_new == s_old:
+                continue
+            opened = [movein[k, s_new, t] for t in years]
+            for t in allowed[s_old]:
+                gone = [release[s_old, u] for u in allowed[s_old] if u <= t]
+                prob.addConstraint(_sum(gone) - _sum(opened[: t + 1]) + _sum(opened) <= 1,
+                                   f"Phase-order_{safe(k)}_{safe(s_old)}_{safe(s_new)}_{t}")
+
+    move_rate = services.move_cost_gbp_per_m2
+    for t in years:
+        spend = _sum([g for (k, s, u), g in fit.items() if u == t], [move_rate[k] for (k, s, u) in fit if u == t])
+        if t == 0:
+            spend = spend + _sum(model.keep, sites.backlog_gbp)
+        if p.budget(t) is not None:
+            prob.addConstraint(spend <= p.budget(t), f"Phase-capital_{t}")
+        if p.target(t) is not None:
+            saved = _sum([release[s, u] for s in sites.index for u in allowed[s] if u <= t],
+                         [sites.at[s, "running_cost_gbp"] for s in sites.index for u in allowed[s] if u <= t])
+            prob.addConstraint(saved >= p.target(t), f"Phase-saving_{t}")
+
+    pa = 1.0 / o.phi
+    disc = p.discount(np.arange(p.horizon))
+    run_pv = [p.running_pv(t) for t in years]
+    npv = _sum(model.keep, sites.running_cost_gbp * pa + sites.backlog_gbp)
+    npv = npv + _sum(list(release.values()), [sites.at[s, "running_cost_gbp"] * run_pv[t]
+                                              - sites.at[s, "net_receipt_gbp"] * disc[t] for s, t in release])
+    if fit:
+        npv = npv + _sum(list(fit.values()), [move_rate[k] * disc[t] for k, s, t in fit])
+    objective = npv + o.travel_weight * pa * model.travel if o.travel_weight else npv
+    prob.setObjective(objective)
+    variables = [*release.values(), *movein.values(), *fit.values()]
+    return Programme(p, release, movein, fit, allowed, npv, variables)
+
+
+def programme_table(prog: Programme, estate: Estate, allocation: pd.DataFrame | None = None) -> pd.DataFrame:
+    """programme.csv: every action with its year, cost and receipt.
+
+    Move-in areas are the fitted-out area where a service has a move cost, else the area the
+    ``allocation`` puts there beyond today's."""
+    sites, services = estate.sites, estate.services
+    p = prog.options
+    rows = []
+    for (s, t), r in prog.release.items():
+        if (r.varValue or 0) > 0.5:
+            rows.append((t, "dispose", s, "", 0.0, 0.0, float(sites.at[s, "disposal_cost_gbp"]),
+                         float(sites.at[s, "disposal_value_gbp"]), float(sites.at[s, "running_cost_gbp"])))
+    for (k, s, t), f in prog.movein.items():
+        if (f.varValue or 0) > 0.5:
+            g = prog.fitout.get((k, s, t))
+            area = max(0.0, g.varValue or 0.0) if g is not None else _new_area(k, s, estate, allocation)
+            rows.append((t, "move in" if (k, s) not in _today(estate) else "fit out", s, k, area,
+                         area * float(services.at[k, "move_cost_gbp_per_m2"]), 0.0, 0.0, 0.0))
+    kept = [s for s in sites.index if not any((s, t) in prog.release and (prog.release[s, t].varValue or 0) > 0.5
+                                              for t in range(p.horizon))]
+    for s in kept:
+        if sites.at[s, "backlog_gbp"] > 0:
+            rows.append((0, "clear backlog", s, "", 0.0, float(sites.at[s, "backlog_gbp"]), 0.0, 0.0, 0.0))
+    df = pd.DataFrame(rows, columns=["year", "action", "site_id", "service_id", "area_m2", "cost_gbp",
+                                     "disposal_cost_gbp", "disposal_value_gbp", "running_saving_gbp_per_yr"])
+    df["receipt_gbp"] = df.disposal_value_gbp - df.disposal_cost_gbp
+    df["calendar_year"] = p.start_year + df.year
+    df["site_name"] = df.site_id.map(sites["name"])
+    df["owner"] = df.site_id.map(sites.owner)
+    order = {"clear backlog": 0, "move in": 1, "fit out": 2, "dispose": 3}
+    df = df.assign(o=df.action.map(order)).sort_values(["year", "o", "site_id", "service_id"]).drop(columns="o")
+    return df[PROGRAMME_COLUMNS].reset_index(drop=True)
+
+
+def _new_area(k, s, estate: Estate, allocation: pd.DataFrame | None) -> float:
+    if allocation is None:
+        return 0.0
+    a = allocation[(allocation.service_id == k) & (allocation.site_id == s)]
+    need = float(estate.services.at[k, "space_m2_per_unit"] * a.demand.sum())
+    occ = estate.occupation
+    have = float(occ.floor_area_m2[(occ.service_id == k) & (occ.site_id == s)].sum())
+    return max(0.0, need - have)
+
+
+def _today(estate: Estate) -> set:
+    return set(zip(estate.occupation.service_id, estate.occupation.site_id))
+
+
+def cash_flows(programme: pd.DataFrame, sites: pd.DataFrame, p: PhasingOptions, receipts_sharing: str,
+               kept: set) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Year-by-year cash flow against doing nothing, in total and per organisation, over the appraisal period.
+
+    Doing nothing: every site runs every year and every backlog is cleared in year 0. The plan:
+    kept sites run every year, released sites until their release year; capital and receipts as
+    the programme says. Net = doing nothing - plan (positive = the plan saves money that year).
+    """
+    years = np.arange(p.appraisal_years)
+    shares = receipt_shares(sites, receipts_sharing)
+    released = programme[programme.action == "dispose"].set_index("site_id").year
+    rows = []
+    for w in sorted(sites.owner.unique()):
+        own = sites.owner == w
+        for t in years:
+            running_saved = float(sites.running_cost_gbp[own & sites.index.isin(released.index[released <= t])].sum())
+            backlog_avoided = float(sites.backlog_gbp[own & ~sites.index.isin(list(kept))].sum()) if t == 0 else 0.0
+            here = programme[(programme.year == t)]
+            capital = float(here.cost_gbp[(here.action != "clear backlog") & (here.owner == w)].sum())
+            gone = here[here.action == "dispose"]
+            receipts = float(sum(r * shares.at[s, w] for s, r in zip(gone.site_id, gone.receipt_gbp)))
+            rows.append((w, int(t), running_saved, backlog_avoided, capital, receipts))
+    per = pd.DataFrame(rows, columns=["owner", "year", "running_saving_gbp", "backlog_avoided_gbp",
+                                      "move_cost_gbp", "receipts_gbp"])
+    per["calendar_year"] = p.start_year + per.year
+    per["net_gbp"] = per.running_saving_gbp + per.backlog_avoided_gbp - per.move_cost_gbp + per.receipts_gbp
+    # running costs are counted at the end of their year; capital and receipts at its start
+    per["discounted_net_gbp"] = per.running_saving_gbp * p.discount(per.year + 1) + \
+        (per.backlog_avoided_gbp - per.move_cost_gbp + per.receipts_gbp) * p.discount(per.year)
+    total = per.drop(columns="owner").groupby(["year", "calendar_year"], as_index=False).sum()
+    total["cumulative_net_gbp"] = total.net_gbp.cumsum()
+    total["cumulative_discounted_gbp"] = total.discounted_net_gbp.cumsum()
+    per = per.sort_values(["owner", "year"])
+    per["cumulative_net_gbp"] = per.groupby("owner").net_gbp.cumsum()
+    cols = ["year", "calendar_year", "running_saving_gbp", "backlog_avoided_gbp", "move_cost_gbp", "receipts_gbp",
+            "net_gbp", "cumulative_net_gbp", "discounted_net_gbp", "cumulative_discounted_gbp"]
+    return total[cols], per.reset_index(drop=True)
+
+
+def payback_year(total: pd.DataFrame) -> int | None:
+    """The first calendar year from which the cumulative net saving stays at or above zero."""
+    cum = total.cumulative_net_gbp.to_numpy()
+    for i in range(len(cum)):
+        if (cum[i:] >= -1e-6).all():
+            return int(total.calendar_year.iloc[i])
+    return None
+
+
+def solve_programme_check(prog: Programme) -> None:
+    """Raise if a solved programme left a binary fractional (a solver tolerance problem, never a plan)."""
+    bad = [v.name for v in (*prog.release.values(), *prog.movein.values())
+           if v.varValue is not None and 1e-5 < v.varValue < 1 - 1e-5]
+    if bad:
+        raise InfeasibleError(f"the programme's yes/no choices came back fractional ({bad[0]}, ...); "
+                              "try solver: cbc")
+
+
+def programme_npv(programme: pd.DataFrame, sites: pd.DataFrame, kept: set, p: PhasingOptions, phi: float,
+                  travel_cost_per_yr: float = 0.0) -> float:
+    """The programme's net present value (£), recomputed from its written tables (the model's objective)."""
+    pa = 1.0 / phi
+    k = sites.index.isin(list(kept))
+    npv = float((sites.running_cost_gbp[k] * pa + sites.backlog_gbp[k]).sum()) + travel_cost_per_yr * pa
+    gone = programme[programme.action == "dispose"]
+    for s, t in zip(gone.site_id, gone.year):
+        npv += sites.at[s, "running_cost_gbp"] * p.running_pv(int(t)) - sites.at[s, "net_receipt_gbp"] * p.discount(t)
+    moves = programme[programme.action.isin(["move in", "fit out"])]
+    npv += float((moves.cost_gbp * p.discount(moves.year.to_numpy())).sum())
+    return npv
+
+
+def programme_kpis(prog: pd.DataFrame, total: pd.DataFrame, p: PhasingOptions) -> dict:
+    """Headline figures of a programme: NPV against doing nothing, payback year, last action."""
+    return {"programme_years": p.horizon, "programme_start_year": p.start_year,
+            "npv_saving_gbp": float(total.discounted_net_gbp.sum()),
+            "programme_capital_gbp": float(prog.cost_gbp.sum()),
+            "programme_receipts_gbp": float(prog.receipt_gbp.sum()),
+            "payback_year": payback_year(total),
+            "last_disposal_year": int(prog.calendar_year[prog.action == "dispose"].max())
+            if (prog.action == "dispose").any() else None}
