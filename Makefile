@@ -33,9 +33,14 @@ test: setup browser
 data: setup
 	$(BIN)/python data/build_trafford.py
 
+# Figures, not tests: every speed target against its baseline (pbp-pmedian is the p-median baseline).
 benchmarks: setup
+	$(BIN)/python -m pip install --quiet pbp-pmedian
+	$(BIN)/python benchmarks/targets.py
 	$(BIN)/python benchmarks/orlib.py --all-hard
 	$(BIN)/python benchmarks/scale.py
+	$(BIN)/python benchmarks/validate_big.py
+	$(BIN)/python benchmarks/programme.py
 
 clean:
 	rm -rf $(VENV) runs .pytest_cache

@@ -77,6 +77,11 @@ def stricter_first(setting: str, values) -> list[float]:
 def trace(scenario: Scenario, vary: str, values=None, exact: bool = False, out: Path | None = None,
           progress=lambda m: None, max_points: int = 50) -> tuple[list[Point], str, str]:
     """Solve the scenario at each level of the varied setting; return the points (and what was varied)."""
+    if scenario.phasing.horizon_years:
+        from estate_opt.errors import InputError, InputProblem
+
+        raise InputError(InputProblem(str(scenario.path), "the frontier is traced for single-period plans, and this "
+                                      "scenario sets phasing", "trace it on the scenario without phasing:"))
     from estate_opt.estate import load_estate
 
     base = load_estate(scenario)

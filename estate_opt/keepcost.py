@@ -32,6 +32,11 @@ def keep_costs(out_dir: str | Path, sites: list[str] | None = None, solver_overr
     from estate_opt.pack import load_plan
 
     plan, estate, summary = load_plan(out_dir)
+    if plan.programme is not None:
+        from estate_opt.errors import InputError, InputProblem
+
+        raise InputError(InputProblem(str(out_dir), "this is a phased plan (a programme); this analysis answers "
+                                      "single-period plans", "run the scenario without phasing: and analyse that run"))
     scenario = from_dict({k: v for k, v in summary["settings"].items() if k != "path"}, Path("/"), "summary.json")
     for k, v in (solver_overrides or {}).items():
         setattr(scenario.solver, k, v)

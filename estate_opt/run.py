@@ -59,19 +59,16 @@ def solve_estate(estate: Estate, options: ModelOptions, solver: Solver, scenario
                           + ("Raise the time limit (--time-limit) or try the other solver."
                              if result.status == Status.NO_SOLUTION else ""))
     kept, allocation = decisions_from_model(model)
-    solved = {v.name: v.varValue for v in prog.variables} if prog else {}
     if options.travel_weight == 0:
         t = time.perf_counter()
         # with a programme, its choices (and so every fit-out) stay as solved; only residents' shares move
-        refined = _nearest_allocation(model, solver, progress,
-                                      [*prog.variables, *model.fitout] if prog else [])
+        refined = _nearest_allocation(model, solver, progress, [*prog.release.values(), *prog.movein.values(),
+                                                                *model.fitout] if prog else [])
         timings["allocation_s"] = time.perf_counter() - t
         if refined is not None:
             allocation = refined
     plan = make_plan(estate, kept, allocation, options, result, scenario_name)
     if prog:
-        for v in prog.variables:  # as solved (the allocation step fixed them; this guards a failed one)
-            v.varValue = solved[v.name]
         plan.programme = programme_table(prog, estate, allocation)
         plan.cashflow, plan.cashflow_owners = cash_flows(plan.programme, estate.sites, phasing, options.receipts_sharing,
                                                          set(kept))
@@ -92,7 +89,7 @@ def _nearest_allocation(model: EstateModel, solver: Solver, progress: Progress, 
     saved = {v.name: v.varValue for v in model.problem.variables()}
     for v in fixed:
         val = v.varValue or 0.0
-        v.lowBound = v.upBound = round(val) if v.cat == pulp.LpInteger else val
+        v.lowBound = v.upBound = round(val) if v.cat == pulp.LpInteger else max(val, v.lowBound or 0.0)
     prob = model.problem
     move_cost = pulp.value(model.move_cost) if model.fitout.size else 0.0
     if model.fitout.size:

@@ -208,6 +208,7 @@ CATALOGUE = [
 ]
 
 
+@pytest.mark.filterwarnings("ignore:'crs' was not provided")  # the no-CRS layer is written on purpose
 @pytest.mark.parametrize("case", CATALOGUE, ids=[c.kind for c in CATALOGUE])
 def test_bad_input_is_named_with_its_fix(case, tmp_path, capsys):
     tables = line_tables()

@@ -153,3 +153,10 @@ def test_the_pack_shows_the_programme(tmp_path):
     assert "Cash flow" in wb.sheetnames and "Cash flow by owner" in wb.sheetnames
     assert main(["report", str(out)]) == 0  # regenerated from the written plan
     assert main(["verify", str(out)]) == 0
+
+
+def test_single_period_analyses_refuse_a_programme_with_the_fix(tmp_path, capsys):
+    _, folder = solve(tmp_path, tables(), {"horizon_years": 2})
+    for args in (["keep-cost", str(folder)], ["sensitivity", str(folder), "--draws", "2"]):
+        assert main(args) == 2
+        assert "this is a phased plan" in capsys.readouterr().err

@@ -9,6 +9,7 @@ square with 1-2 services, so each solve takes milliseconds and a counterexample 
 from __future__ import annotations
 
 import pandas as pd
+import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
@@ -16,6 +17,7 @@ from conftest import write_scenario
 from estate_opt.errors import InfeasibleError
 from estate_opt.estate import load_estate
 from estate_opt.model import ModelOptions
+from estate_opt.phasing import PhasingOptions
 from estate_opt.run import run_scenario, solve_estate
 from estate_opt.scenario import load_scenario
 from estate_opt.verify import verify_run
@@ -65,7 +67,8 @@ def optimum(folder, tables, extra: dict | None = None) -> float | None:
     sc = load_scenario(write_scenario(folder, tables, {"travel": {"detour_factor": 1.0, "speed_kmh": 60.0},
                                                        **(extra or {})}))
     try:
-        plan, _ = solve_estate(load_estate(sc), ModelOptions.from_scenario(sc), sc.solver)
+        plan, _ = solve_estate(load_estate(sc), ModelOptions.from_scenario(sc), sc.solver,
+                               phasing=PhasingOptions.from_scenario(sc))
     except InfeasibleError:
         return None
     assert plan.result.status.value == "optimal"
@@ -143,3 +146,22 @@ def test_the_generator_makes_feasible_and_infeasible_estates(tmp_path):
                                         settings=quick)) is not None
     assert optimum(tmp_path / "i", find(estates(), lambda t: optimum(tmp_path / "i", t) is None,
                                         settings=quick)) is None
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(tables=estates(), horizon=st.integers(1, 4))
+def test_a_programme_never_beats_the_plan_made_all_at_once(tables, horizon, tmp_path_factory):
+    """A one-year programme is the single-period plan; longer ones can only defer (no leases here), so
+    their NPV is never below the all-at-once plan's, and with one year it is equal."""
+    from estate_opt.scenario import annuity_factor
+
+    folder = tmp_path_factory.mktemp("p")
+    single = optimum(folder / "single", tables)
+    assume(single is not None)
+    phased = optimum(folder / "phased", tables, {"phasing": {"horizon_years": horizon, "start_year": 2027}})
+    npv_single = single / annuity_factor(0.035, 30)
+    assert phased is not None
+    if horizon == 1:
+        assert phased == pytest.approx(npv_single, rel=1e-6, abs=1e-3)
+    else:
+        assert phased >= npv_single - 1e-6 * max(1.0, abs(npv_single))
