@@ -160,3 +160,21 @@ def test_single_period_analyses_refuse_a_programme_with_the_fix(tmp_path, capsys
     for args in (["keep-cost", str(folder)], ["sensitivity", str(folder), "--draws", "2"]):
         assert main(args) == 2
         assert "this is a phased plan" in capsys.readouterr().err
+
+
+def test_the_programme_reads_in_a_real_browser(tmp_path):
+    from browser import chromium, console_errors, full_page_screenshot
+
+    path = write_scenario(tmp_path / "in", tables("2029-06-30"), {"phasing": {"horizon_years": 5,
+                                                                             "start_year": 2027}})
+    out = tmp_path / "run"
+    assert main(["run", str(path), "--out", str(out), "-q"]) == 0
+    prog = pd.read_csv(out / "programme.csv")
+    with chromium() as browser:
+        browser.get((out / "report.html").as_uri())
+        rows = browser.execute_script("return document.querySelectorAll('#programme-table tbody tr').length")
+        cash = browser.execute_script("return document.querySelectorAll('#cashflow-table tbody tr').length")
+        assert rows == len(prog) and cash == 5
+        assert not console_errors(browser)
+        full_page_screenshot(browser, tmp_path / "programme-report.png")
+    assert (tmp_path / "programme-report.png").stat().st_size > 10_000
