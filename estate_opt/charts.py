@@ -18,6 +18,12 @@ def _plt():
     return plt, FuncFormatter(lambda v, _: f"£{v / 1e6:,.1f}m" if abs(v) >= 1e6 else f"£{v / 1e3:,.0f}k")
 
 
+def _save(plt, fig, path) -> None:
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+
+
 def write_owners_png(plan, path) -> None:
     """Annual running cost saved and capital receipts, by organisation."""
     plt, money = _plt()
@@ -37,9 +43,7 @@ def write_owners_png(plan, path) -> None:
         ax.axvline(0, color="#333333", lw=0.6)
         ax.grid(axis="x", alpha=0.3)
     fig.suptitle(f"{plan.scenario}: who gains and who gives", fontsize=11)
-    fig.tight_layout()
-    fig.savefig(path)
-    plt.close(fig)
+    _save(plt, fig, path)
 
 
 def write_travel_png(plan, estate, path) -> None:
@@ -72,9 +76,7 @@ def write_travel_png(plan, estate, path) -> None:
     for ax in list(axes.flat)[len(services):]:
         ax.set_axis_off()
     fig.suptitle(f"{plan.scenario}: travel time to each service, today and under the plan", fontsize=10)
-    fig.tight_layout()
-    fig.savefig(path)
-    plt.close(fig)
+    _save(plt, fig, path)
 
 
 def write_programme_png(plan, path) -> None:
@@ -112,9 +114,7 @@ def write_programme_png(plan, path) -> None:
     ax.legend(handles, [*owners, "released (start of year)", "service moves in / fitted out"], fontsize=7,
               loc="lower right")
     ax.set_title(f"{plan.scenario}: the programme — bars run until each building is released", fontsize=10)
-    fig.tight_layout()
-    fig.savefig(path)
-    plt.close(fig)
+    _save(plt, fig, path)
 
 
 def write_cashflow_png(plan, path) -> None:
@@ -137,6 +137,4 @@ def write_cashflow_png(plan, path) -> None:
     ax.legend(fontsize=8)
     ax.set_title(f"{plan.scenario}: cash against doing nothing (running costs saved, backlog avoided and receipts, "
                  "less move costs)", fontsize=9)
-    fig.tight_layout()
-    fig.savefig(path)
-    plt.close(fig)
+    _save(plt, fig, path)
