@@ -150,9 +150,9 @@ def test_the_generator_makes_feasible_and_infeasible_estates(tmp_path):
 
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(tables=estates(), horizon=st.integers(1, 4))
-def test_a_programme_never_beats_the_plan_made_all_at_once(tables, horizon, tmp_path_factory):
-    """A one-year programme is the single-period plan; longer ones can only defer (no leases here), so
-    their NPV is never below the all-at-once plan's, and with one year it is equal."""
+def test_more_years_to_phase_never_cost_more(tables, horizon, tmp_path_factory):
+    """A one-year programme is the single-period plan (NPV = its annual equivalent cost / annuity factor);
+    a longer one may still do everything at once, or defer spending, so its NPV is never higher."""
     from estate_opt.scenario import annuity_factor
 
     folder = tmp_path_factory.mktemp("p")
@@ -164,4 +164,4 @@ def test_a_programme_never_beats_the_plan_made_all_at_once(tables, horizon, tmp_
     if horizon == 1:
         assert phased == pytest.approx(npv_single, rel=1e-6, abs=1e-3)
     else:
-        assert phased >= npv_single - 1e-6 * max(1.0, abs(npv_single))
+        assert phased <= npv_single + 1e-6 * max(1.0, abs(npv_single))
