@@ -61,9 +61,10 @@ def solve_estate(estate: Estate, options: ModelOptions, solver: Solver, scenario
     kept, allocation = decisions_from_model(model)
     if options.travel_weight == 0:
         t = time.perf_counter()
-        # with a programme, its choices (and so every fit-out) stay as solved; only residents' shares move
-        refined = _nearest_allocation(model, solver, progress, [*prog.release.values(), *prog.movein.values(),
-                                                                *model.fitout] if prog else [])
+        # with a programme, its yes/no choices stay as solved; residents' shares (and the fit-out they need,
+        # within the move cost already paid) may move
+        refined = _nearest_allocation(model, solver, progress,
+                                      [*prog.release.values(), *prog.movein.values()] if prog else [])
         timings["allocation_s"] = time.perf_counter() - t
         if refined is not None:
             allocation = refined
