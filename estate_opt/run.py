@@ -5,6 +5,7 @@ The CLI is a thin shell over :func:`run_scenario`; notebooks and benchmarks call
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from pathlib import Path
 from typing import Callable
@@ -122,6 +123,8 @@ def run_scenario(scenario: Scenario, out: str | Path | None = None, *, overwrite
     progress(f"  {len(estate.sites):,} sites, {len(estate.services):,} services, {len(estate.zones):,} zones; "
              f"travel: {estate.travel_description} ({timings['load_s']:.1f} s)")
     options = ModelOptions.from_scenario(scenario)
+    if scenario.phasing.horizon_years and scenario.phasing.start_year is None:
+        scenario.phasing.start_year = dt.date.today().year  # recorded in the run, so verify agrees next year
     phasing = PhasingOptions.from_scenario(scenario)
     plan, _ = solve_estate(estate, options, scenario.solver, scenario.name, progress, timings, phasing=phasing)
     from estate_opt.pack import plan_meta

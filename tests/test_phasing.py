@@ -178,3 +178,14 @@ def test_the_programme_reads_in_a_real_browser(tmp_path):
         assert not console_errors(browser)
         full_page_screenshot(browser, tmp_path / "programme-report.png")
     assert (tmp_path / "programme-report.png").stat().st_size > 10_000
+
+
+def test_a_programme_without_a_start_year_records_the_one_it_used(tmp_path):
+    import datetime as dt
+    import json
+
+    sc = load_scenario(write_scenario(tmp_path / "in", tables(), {"phasing": {"horizon_years": 2}}))
+    _, folder = run_scenario(sc, tmp_path / "run", pack=False)
+    settings = json.loads((folder / "summary.json").read_text())["settings"]
+    assert settings["phasing"]["start_year"] == dt.date.today().year
+    assert verify_run(folder).ok
