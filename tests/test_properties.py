@@ -26,7 +26,7 @@ from estate_opt.verify import verify_run
 
 # The same examples every run, so CI is reproducible; ESTATE_OPT_EXPLORE=1 draws 200 fresh ones per property.
 EXPLORE = os.environ.get("ESTATE_OPT_EXPLORE") == "1"
-SETTINGS = settings(max_examples=200 if EXPLORE else 30, deadline=None, derandomize=not EXPLORE,
+SETTINGS = settings(max_examples=200 if EXPLORE else 20, deadline=None, derandomize=not EXPLORE,
                     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 REL = 1e-6  # the solver's gap tolerance: optima are compared within it
 
@@ -152,7 +152,7 @@ def test_the_generator_makes_feasible_and_infeasible_estates(tmp_path):
                                         settings=quick)) is None
 
 
-@settings(SETTINGS, max_examples=100 if EXPLORE else 15)
+@settings(SETTINGS, max_examples=100 if EXPLORE else 10)
 @given(tables=estates(), horizon=st.integers(1, 4))
 def test_more_years_to_phase_never_cost_more(tables, horizon, tmp_path_factory):
     """A one-year programme is the single-period plan (NPV = its annual equivalent cost / annuity factor);
