@@ -16,6 +16,7 @@ import pandas as pd
 
 from estate_opt.labels import fmt
 from estate_opt.scenario import Scenario, load_scenario
+from estate_opt.writers import same_settings
 
 HEADLINES = [  # key in kpis, label, kind
     ("sites_after", "Sites kept", "int"), ("sites_disposed", "Sites disposed", "int"),
@@ -47,10 +48,7 @@ def plan_for(path: Path, runs: Path, reuse: bool = True, progress=lambda m: None
         setattr(sc.solver, k, v)
     folder = runs / Path(path).stem
     if reuse and (folder / "summary.json").exists():
-        summary = json.loads((folder / "summary.json").read_text())
-        same = {k: v for k, v in summary.get("settings", {}).items() if k != "path"} == \
-            {k: v for k, v in json.loads(json.dumps(sc.to_dict())).items() if k != "path"}
-        if same:
+        if same_settings(json.loads((folder / "summary.json").read_text()), sc):
             try:
                 plan, _, _ = load_plan(folder)  # verifies the plan against today's inputs first
                 progress(f"{sc.name}: reusing the plan in {folder}")

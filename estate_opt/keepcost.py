@@ -19,7 +19,6 @@ import pandas as pd
 
 from estate_opt import diagnose
 from estate_opt.model import ModelOptions, build_model, start_from_plan
-from estate_opt.scenario import from_dict
 from estate_opt.solve import solve
 
 COLUMNS = ["site_id", "name", "decision", "question", "extra_annual_cost_gbp", "status", "method",
@@ -29,17 +28,9 @@ COLUMNS = ["site_id", "name", "decision", "question", "extra_annual_cost_gbp", "
 def keep_costs(out_dir: str | Path, sites: list[str] | None = None, solver_overrides: dict | None = None,
                progress=lambda m: None) -> pd.DataFrame:
     """One row per (unfixed) site: the extra annual equivalent cost (£/yr) of the opposite decision."""
-    from estate_opt.pack import load_plan
+    from estate_opt.pack import load_single_period_plan
 
-    plan, estate, summary = load_plan(out_dir)
-    if plan.programme is not None:
-        from estate_opt.errors import InputError, InputProblem
-
-        raise InputError(InputProblem(str(out_dir), "this is a phased plan (a programme); this analysis answers "
-                                      "single-period plans", "run the scenario without phasing: and analyse that run"))
-    scenario = from_dict({k: v for k, v in summary["settings"].items() if k != "path"}, Path("/"), "summary.json")
-    for k, v in (solver_overrides or {}).items():
-        setattr(scenario.solver, k, v)
+    plan, estate, summary, scenario = load_single_period_plan(out_dir, solver_overrides)
     options = ModelOptions.from_scenario(scenario)
     model = build_model(estate, options)
     base = float(summary["objective"])

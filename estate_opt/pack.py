@@ -8,13 +8,12 @@ the plan); ``rewrite_pack`` rebuilds them for a written run without re-solving
 from __future__ import annotations
 
 import io
-import json
 from pathlib import Path
 
 import pandas as pd
 
 from estate_opt import charts, maps
-from estate_opt.errors import VerifyError
+from estate_opt.errors import InputError, InputProblem, VerifyError
 from estate_opt.plan import Plan, read_table
 from estate_opt.report import render_report
 from estate_opt.solve import SolveResult, Status
@@ -49,19 +48,29 @@ def pack_files(plan: Plan, estate, summary: dict) -> dict[str, object]:
 
 def load_plan(out_dir: str | Path):
     """A written run as (Plan, Estate, summary), its inputs reloaded and checked unchanged."""
-    from estate_opt.verify import verify_run
+    plan, estate, summary, _ = _load(out_dir)
+    return plan, estate, summary
+
+
+def load_single_period_plan(out_dir: str | Path, solver_overrides: dict | None = None):
+    """(plan, estate, summary, scenario) of a written single-period run, for analyses that re-solve it."""
+    plan, estate, summary, scenario = _load(out_dir)
+    if plan.programme is not None:
+        raise InputError(InputProblem(str(out_dir), "this is a phased plan (a programme); this analysis answers "
+                                      "single-period plans", "run the scenario without phasing: and analyse that run"))
+    for k, v in (solver_overrides or {}).items():
+        setattr(scenario.solver, k, v)
+    return plan, estate, summary, scenario
+
+
+def _load(out_dir: str | Path):
+    from estate_opt.verify import check_run
 
     out = Path(out_dir)
-    report = verify_run(out)
+    report, summary, scenario, estate = check_run(out)
     if not report.ok:
         raise VerifyError(f"{out} no longer matches its inputs, so a report would mislead:\n" + report.text()
                           + "\nRe-run the scenario.")
-    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
-    from estate_opt.estate import load_estate
-    from estate_opt.scenario import from_dict
-
-    scenario = from_dict({k: v for k, v in summary["settings"].items() if k != "path"}, Path("/"), "summary.json")
-    estate = load_estate(scenario)
     result = SolveResult(Status(summary["status"]), summary["solver"], summary.get("solver_version", ""),
                          summary.get("objective"), summary.get("bound"), summary.get("gap"),
                          summary.get("solve_seconds", 0.0), summary.get("time_limit_s"), summary.get("gap_tolerance"),
@@ -82,7 +91,7 @@ def load_plan(out_dir: str | Path):
     for extra in ("keep_costs", "sensitivity"):  # analyses run on the plan afterwards
         if (out / f"{extra}.csv").exists():
             plan.meta[extra] = read_table(out, f"{extra}.csv")
-    return plan, estate, summary
+    return plan, estate, summary, scenario
 
 
 def plan_meta(scenario, estate) -> dict:

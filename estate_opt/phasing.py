@@ -44,7 +44,6 @@ import numpy as np
 import pandas as pd
 import pulp
 
-from estate_opt.errors import InfeasibleError
 from estate_opt.estate import Estate
 from estate_opt.model import EstateModel, ModelOptions, _sum, receipt_shares, safe
 
@@ -93,9 +92,6 @@ class Programme:
     release: dict  # (site, t) -> r
     movein: dict  # (service, site, t) -> f
     fitout: dict  # (service, site, t) -> g (m²)
-    allowed: dict  # site -> list of allowed release years
-    npv: pulp.LpAffineExpression
-    variables: list = field(default_factory=list)
 
 
 def release_years(estate: Estate, p: PhasingOptions) -> dict:
@@ -133,7 +129,7 @@ def add_programme(model: EstateModel, estate: Estate, p: PhasingOptions, o: Mode
     for s, y in model.keep.items():
         prob.addConstraint(_sum([release[s, t] for t in allowed[s]]) + y == 1, f"Phase-release_once_{safe(s)}")
 
-    today = set(zip(estate.occupation.service_id, estate.occupation.site_id))
+    today = _today(estate)
     fitted = set(model.fitout.index)
     movers = [(k, s) for (k, s) in model.host.index if ((k, s) not in today or (k, s) in fitted)
               and sites.at[s, "fixed"] != "dispose"]
@@ -190,8 +186,7 @@ def add_programme(model: EstateModel, estate: Estate, p: PhasingOptions, o: Mode
         npv = npv + _sum(list(fit.values()), [move_rate[k] * disc[t] for k, s, t in fit])
     objective = npv + o.travel_weight * pa * model.travel if o.travel_weight else npv
     prob.setObjective(objective)
-    variables = [*release.values(), *movein.values(), *fit.values()]
-    return Programme(p, release, movein, fit, allowed, npv, variables)
+    return Programme(p, release, movein, fit)
 
 
 def programme_table(prog: Programme, estate: Estate, allocation: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -202,19 +197,20 @@ def programme_table(prog: Programme, estate: Estate, allocation: pd.DataFrame | 
     sites, services = estate.sites, estate.services
     p = prog.options
     rows = []
+    released = set()
     for (s, t), r in prog.release.items():
         if (r.varValue or 0) > 0.5:
+            released.add(s)
             rows.append((t, "dispose", s, "", 0.0, 0.0, float(sites.at[s, "disposal_cost_gbp"]),
                          float(sites.at[s, "disposal_value_gbp"]), float(sites.at[s, "running_cost_gbp"])))
+    today = _today(estate)
     for (k, s, t), f in prog.movein.items():
         if (f.varValue or 0) > 0.5:
             g = prog.fitout.get((k, s, t))
             area = max(0.0, g.varValue or 0.0) if g is not None else _new_area(k, s, estate, allocation)
-            rows.append((t, "move in" if (k, s) not in _today(estate) else "fit out", s, k, area,
+            rows.append((t, "move in" if (k, s) not in today else "fit out", s, k, area,
                          area * float(services.at[k, "move_cost_gbp_per_m2"]), 0.0, 0.0, 0.0))
-    kept = [s for s in sites.index if not any((s, t) in prog.release and (prog.release[s, t].varValue or 0) > 0.5
-                                              for t in range(p.horizon))]
-    for s in kept:
+    for s in sites.index.difference(list(released), sort=False):
         if sites.at[s, "backlog_gbp"] > 0:
             rows.append((0, "clear backlog", s, "", 0.0, float(sites.at[s, "backlog_gbp"]), 0.0, 0.0, 0.0))
     df = pd.DataFrame(rows, columns=["year", "action", "site_id", "service_id", "area_m2", "cost_gbp",
@@ -288,15 +284,6 @@ def payback_year(total: pd.DataFrame) -> int | None:
         if (cum[i:] >= -1e-6).all():
             return int(total.calendar_year.iloc[i])
     return None
-
-
-def solve_programme_check(prog: Programme) -> None:
-    """Raise if a solved programme left a binary fractional (a solver tolerance problem, never a plan)."""
-    bad = [v.name for v in (*prog.release.values(), *prog.movein.values())
-           if v.varValue is not None and 1e-5 < v.varValue < 1 - 1e-5]
-    if bad:
-        raise InfeasibleError(f"the programme's yes/no choices came back fractional ({bad[0]}, ...); "
-                              "try solver: cbc")
 
 
 def programme_npv(programme: pd.DataFrame, sites: pd.DataFrame, kept: set, p: PhasingOptions, phi: float,

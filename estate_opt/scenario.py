@@ -185,6 +185,11 @@ def load_scenario(path: str | Path, _chain: tuple = ()) -> Scenario:
     return sc
 
 
+def scenario_of_run(summary: dict) -> Scenario:
+    """The scenario a run recorded in its summary.json (absolute paths, so no base folder is needed)."""
+    return from_dict({k: v for k, v in summary["settings"].items() if k != "path"}, Path("/"), "summary.json settings")
+
+
 def _merge(base: dict, over: dict) -> dict:
     """``over`` on top of ``base``: mappings merge key by key, anything else replaces."""
     out = dict(base)

@@ -16,7 +16,6 @@ import pandas as pd
 
 from estate_opt.model import ModelOptions, build_model, start_from_plan
 from estate_opt.plan import decisions_from_model
-from estate_opt.scenario import from_dict
 from estate_opt.solve import solve
 
 
@@ -34,17 +33,9 @@ def draw_costs(sites: pd.DataFrame, ranges, seed: int, draw: int) -> pd.DataFram
 def sensitivity(out_dir: str | Path, draws: int, seed: int | None = None, solver_overrides: dict | None = None,
                 progress=lambda m: None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(per-site disposal frequency, per-draw results) for a written plan."""
-    from estate_opt.pack import load_plan
+    from estate_opt.pack import load_single_period_plan
 
-    plan, estate, summary = load_plan(out_dir)
-    if plan.programme is not None:
-        from estate_opt.errors import InputError, InputProblem
-
-        raise InputError(InputProblem(str(out_dir), "this is a phased plan (a programme); this analysis answers "
-                                      "single-period plans", "run the scenario without phasing: and analyse that run"))
-    scenario = from_dict({k: v for k, v in summary["settings"].items() if k != "path"}, Path("/"), "summary.json")
-    for k, v in (solver_overrides or {}).items():
-        setattr(scenario.solver, k, v)
+    plan, estate, summary, scenario = load_single_period_plan(out_dir, solver_overrides)
     seed = scenario.sensitivity.seed if seed is None else seed
     options = ModelOptions.from_scenario(scenario)
     base_kept = list(plan.sites.site_id[plan.sites.decision == "retain"])

@@ -82,23 +82,22 @@ def scenario_for(job: Job, overrides: dict | None = None):
     return sc
 
 
-def is_current(folder: Path, scenario) -> bool:
-    """True when ``folder`` holds a complete run of these settings made from these input files."""
+def current_summary(folder: Path, scenario) -> dict | None:
+    """The summary of the complete run in ``folder`` if it has these settings and these input files, else None."""
     from estate_opt.io.readers import file_hash
+    from estate_opt.writers import same_settings
 
     try:
         summary = json.loads((folder / "summary.json").read_text())
     except (OSError, ValueError):
-        return False
-    settings = json.loads(json.dumps(scenario.to_dict()))
-    if {k: v for k, v in summary.get("settings", {}).items() if k != "path"} != \
-            {k: v for k, v in settings.items() if k != "path"}:
-        return False
+        return None
+    if not same_settings(summary, scenario):
+        return None
     for table, src in summary.get("inputs", {}).items():
         path = getattr(scenario.inputs, table, None)
         if path is None or not Path(path).exists() or file_hash(path) != src.get("sha256"):
-            return False
-    return True
+            return None
+    return summary
 
 
 def run_job(job: Job, out: Path, overrides: dict | None = None, pack: bool = True) -> dict:
@@ -131,9 +130,9 @@ def _skipped(job: Job, out: Path, overrides: dict | None) -> dict | None:
     except EstateOptError:
         return None  # let the worker report it as a failure
     folder = out / job.label
-    if not is_current(folder, sc):
+    s = current_summary(folder, sc)
+    if s is None:
         return None
-    s = json.loads((folder / "summary.json").read_text())
     k = s["kpis"]
     return {"job": job.label, "scenario": str(job.scenario), "area": str(job.area or ""), "outcome": "skipped",
             "status": s["status"], "gap": s["gap"], "objective_gbp_per_yr": s["objective"],

@@ -23,7 +23,7 @@ from estate_opt.model import ModelOptions
 from estate_opt.plan import (disposal_table, kpis, moves_table, owner_table, read_table, service_access,
                              site_table, zone_access)
 from estate_opt.phasing import PhasingOptions, cash_flows, programme_kpis, programme_npv, release_years
-from estate_opt.scenario import from_dict
+from estate_opt.scenario import scenario_of_run
 
 REL = 1e-6  # relative tolerance: solver feasibility tolerances are ~1e-7 relative
 
@@ -50,6 +50,11 @@ class Report:
 
 def verify_run(out_dir: str | Path) -> Report:
     """Verify a run folder written by ``estate-opt run``; inputs are reloaded from its summary."""
+    return check_run(out_dir)[0]
+
+
+def check_run(out_dir: str | Path) -> tuple[Report, dict, object, Estate | None]:
+    """(report, summary, scenario, estate) of a run folder; scenario and estate are None when an input changed."""
     out = Path(out_dir)
     summary_path = out / "summary.json"
     if not summary_path.exists():
@@ -61,16 +66,15 @@ def verify_run(out_dir: str | Path) -> Report:
         same = p.exists() and file_hash(p) == src["sha256"]
         report.add(f"input {table} unchanged", same, f"{p} is missing or has changed since the run")
     if not report.ok:
-        return report
-    settings = summary["settings"]
-    scenario = from_dict({k: v for k, v in settings.items() if k != "path"}, Path("/"), "summary.json settings")
+        return report, summary, None, None
+    scenario = scenario_of_run(summary)
     estate = load_estate(scenario)
     options = ModelOptions.from_scenario(scenario)
     verify_plan(estate, out, options, summary, report)
     phasing = PhasingOptions.from_scenario(scenario)
     if phasing is not None:
         verify_programme(estate, out, phasing, options, summary, report)
-    return report
+    return report, summary, scenario, estate
 
 
 def _close(a, b, scale=1.0) -> bool:

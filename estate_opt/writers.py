@@ -112,6 +112,13 @@ def _jsonable(v):
     return v
 
 
+def same_settings(summary: dict, scenario) -> bool:
+    """True when a run's recorded settings are the scenario's (its own file path aside)."""
+    now = json.loads(json.dumps(scenario.to_dict()))
+    return {k: v for k, v in summary.get("settings", {}).items() if k != "path"} == \
+        {k: v for k, v in now.items() if k != "path"}
+
+
 def versions() -> dict:
 
     import estate_opt
