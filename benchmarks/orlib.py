@@ -5,7 +5,7 @@
                                [--solver highs|cbc] [--gap G]
     python benchmarks/orlib.py --all-hard [--time-limit S]   # capa x4 + capa-uncap + pmed6-10
 
-The path is the product's: file -> raw tables (estate_opt.io.orlib) -> build_estate ->
+The path is the product's: file -> raw tables (estate_opt.inputs.orlib) -> build_estate ->
 build_model -> solve. Printed: instance, objective, status, gap, build_s (estate + model),
 solve_s, the published optimum where OPTIMA.csv has it, and the relative error against it.
 Figures are also appended to benchmarks/results/orlib.jsonl.
@@ -24,11 +24,11 @@ import pandas as pd
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
-from estate_opt.estate import build_estate  # noqa: E402
-from estate_opt.io.orlib import read_cap, read_pmed  # noqa: E402
-from estate_opt.model import ModelOptions, build_model  # noqa: E402
-from estate_opt.scenario import Solver  # noqa: E402
-from estate_opt.solve import solve  # noqa: E402
+from estate_opt.inputs.estate import build_estate  # noqa: E402
+from estate_opt.inputs.orlib import read_cap, read_pmed  # noqa: E402
+from estate_opt.inputs.scenario import Solver  # noqa: E402
+from estate_opt.model.formulation import ModelOptions, build_model  # noqa: E402
+from estate_opt.model.solve import solve  # noqa: E402
 
 OPTIMA = pd.read_csv(HERE / "orlib" / "OPTIMA.csv")
 HARD = [("cap/capa.txt", {"capacity": c}) for c in (8000, 10000, 12000, 14000)] + \

@@ -20,9 +20,9 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
+from estate_opt.inputs.scenario import load_scenario  # noqa: E402
+from estate_opt.results.verify import verify_run  # noqa: E402
 from estate_opt.run import run_scenario  # noqa: E402
-from estate_opt.scenario import load_scenario  # noqa: E402
-from estate_opt.verify import verify_run  # noqa: E402
 
 
 def main(argv=None) -> int:

@@ -25,11 +25,11 @@ sys.path.insert(0, str(HERE.parent))
 
 
 def one(n_sites: int, zones_per_site: float, n_services: int, seed: int, time_limit: float) -> dict:
-    from estate_opt.estate import build_estate
-    from estate_opt.model import ModelOptions, build_model
-    from estate_opt.scenario import Solver
-    from estate_opt.solve import solve
-    from estate_opt.synthetic import generate
+    from estate_opt.inputs.estate import build_estate
+    from estate_opt.inputs.scenario import Solver
+    from estate_opt.inputs.synthetic import generate
+    from estate_opt.model.formulation import ModelOptions, build_model
+    from estate_opt.model.solve import solve
 
     raw, sc = generate(n_sites, int(n_sites * zones_per_site), n_services, seed)
     t0 = time.perf_counter()

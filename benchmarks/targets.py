@@ -36,9 +36,9 @@ sys.path.insert(0, str(HERE))
 
 from orlib import OPTIMA, run  # noqa: E402
 
-from estate_opt.io.orlib import pmedian_tables  # noqa: E402
-from estate_opt.scenario import Solver  # noqa: E402
-from estate_opt.solve import solve  # noqa: E402
+from estate_opt.inputs.orlib import pmedian_tables  # noqa: E402
+from estate_opt.inputs.scenario import Solver  # noqa: E402
+from estate_opt.model.solve import solve  # noqa: E402
 
 RESULTS = HERE / "results" / "targets.jsonl"
 
@@ -132,7 +132,7 @@ def synthetic_pmedian(seed: int = 0, n: int = 1000, m: int = 150):
 
 
 def pmed_matrix(path: Path):
-    from estate_opt.io.orlib import read_pmed
+    from estate_opt.inputs.orlib import read_pmed
 
     raw, sc = read_pmed(path)
     t = raw["travel_times"]
@@ -141,8 +141,8 @@ def pmed_matrix(path: Path):
 
 
 def ours_pmedian(cost: np.ndarray, p: int, name: str, time_limit: float, options: dict) -> dict:
-    from estate_opt.estate import build_estate
-    from estate_opt.model import ModelOptions, build_model
+    from estate_opt.inputs.estate import build_estate
+    from estate_opt.model.formulation import ModelOptions, build_model
 
     t0 = time.perf_counter()
     raw, sc = pmedian_tables(cost, p, name)
@@ -191,9 +191,9 @@ def pmed(time_limit: float, options: dict) -> list[dict]:
 
 def build(options: dict) -> list[dict]:
     """Build share and build against the hand-written baseline, on capa-8000 and the synthetic p-median."""
-    from estate_opt.estate import build_estate
-    from estate_opt.io.orlib import read_cap
-    from estate_opt.model import ModelOptions, build_model
+    from estate_opt.inputs.estate import build_estate
+    from estate_opt.inputs.orlib import read_cap
+    from estate_opt.model.formulation import ModelOptions, build_model
 
     rows = []
     path = HERE / "orlib" / "cap" / "capa.txt"

@@ -21,8 +21,8 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
-from estate_opt.io.orlib import to_files  # noqa: E402
-from estate_opt.synthetic import generate  # noqa: E402
+from estate_opt.inputs.orlib import to_files  # noqa: E402
+from estate_opt.inputs.synthetic import generate  # noqa: E402
 
 PEAK = "import resource, sys, runpy; sys.argv = ['estate-opt'] + sys.argv[1:]; " \
        "code = 0\ntry:\n    runpy.run_module('estate_opt.cli', run_name='__main__')\nexcept SystemExit as e:\n" \

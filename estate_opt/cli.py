@@ -24,8 +24,15 @@ import sys
 import time
 from pathlib import Path
 
-from estate_opt.errors import (EstateOptError, InfeasibleError, InputError, InputProblem, OutputError,
-                               SolverError, VerifyError)
+from estate_opt.errors import (
+    EstateOptError,
+    InfeasibleError,
+    InputError,
+    InputProblem,
+    OutputError,
+    SolverError,
+    VerifyError,
+)
 
 EXIT = {InputError: 2, OutputError: 2, InfeasibleError: 3, SolverError: 5, VerifyError: 1}
 
@@ -142,8 +149,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _run(args) -> int:
+    from estate_opt.inputs.scenario import load_scenario
     from estate_opt.run import run_scenario
-    from estate_opt.scenario import load_scenario
 
     progress = _Progress(args.quiet)
     sc = load_scenario(args.scenario)
@@ -187,10 +194,10 @@ def _pct(v) -> str:
 
 
 def _validate(args) -> int:
-    from estate_opt import diagnose
-    from estate_opt.estate import load_estate
-    from estate_opt.model import ModelOptions
-    from estate_opt.scenario import load_scenario
+    from estate_opt.inputs.estate import load_estate
+    from estate_opt.inputs.scenario import load_scenario
+    from estate_opt.model import diagnose
+    from estate_opt.model.formulation import ModelOptions
 
     sc = load_scenario(args.scenario)
     estate = load_estate(sc, reach_only=True)
@@ -208,7 +215,7 @@ def _validate(args) -> int:
 
 
 def _verify(args) -> int:
-    from estate_opt.verify import verify_run
+    from estate_opt.results.verify import verify_run
 
     report = verify_run(args.out_dir)
     print(report.text())
@@ -219,7 +226,7 @@ def _verify(args) -> int:
 
 
 def _report(args) -> int:
-    from estate_opt.pack import rewrite_pack
+    from estate_opt.outputs.pack import rewrite_pack
 
     written = rewrite_pack(args.out_dir)
     print(f"{args.out_dir}: rewrote {', '.join(written)}")
@@ -227,8 +234,12 @@ def _report(args) -> int:
 
 
 def _compare(args) -> int:
-    from estate_opt.compare import comparison_tables, plan_for, write_comparison
-    from estate_opt.writers import check_out_dir
+    from estate_opt.analysis.compare import (
+        comparison_tables,
+        plan_for,
+        write_comparison,
+    )
+    from estate_opt.results.folder import check_out_dir
 
     progress = _Progress(args.quiet)
     out = args.out or args.runs / ("compare-" + "-".join(p.stem for p in args.scenarios))[:120]
@@ -245,7 +256,7 @@ def _compare(args) -> int:
 
 
 def _keep_cost(args) -> int:
-    from estate_opt.keepcost import keep_costs, write_keep_costs
+    from estate_opt.analysis.keepcost import keep_costs, write_keep_costs
 
     overrides = {k: v for k, v in (("time_limit_s", args.time_limit), ("mip_gap", args.gap)) if v is not None}
     table = keep_costs(args.out_dir, args.sites, overrides, _Progress(args.quiet))
@@ -256,7 +267,7 @@ def _keep_cost(args) -> int:
 
 
 def _sensitivity(args) -> int:
-    from estate_opt.sensitivity import sensitivity, write_sensitivity
+    from estate_opt.analysis.sensitivity import sensitivity, write_sensitivity
 
     overrides = {k: v for k, v in (("time_limit_s", args.time_limit), ("mip_gap", args.gap)) if v is not None}
     table, draws = sensitivity(args.out_dir, args.draws, args.seed, overrides, _Progress(args.quiet))
@@ -271,7 +282,7 @@ def _sensitivity(args) -> int:
 
 
 def _sweep(args) -> int:
-    from estate_opt.sweep import jobs_for, sweep
+    from estate_opt.analysis.sweep import jobs_for, sweep
 
     overrides = {k: v for k, v in (("time_limit_s", args.time_limit), ("mip_gap", args.gap),
                                    ("threads", args.threads)) if v is not None}
@@ -292,8 +303,13 @@ def _sweep(args) -> int:
 def _frontier(args) -> int:
     import numpy as np
 
-    from estate_opt.frontier import current_value, frontier_table, trace, write_frontier
-    from estate_opt.scenario import load_scenario
+    from estate_opt.analysis.frontier import (
+        current_value,
+        frontier_table,
+        trace,
+        write_frontier,
+    )
+    from estate_opt.inputs.scenario import load_scenario
 
     progress = _Progress(args.quiet)
     sc = load_scenario(args.scenario)

@@ -13,15 +13,21 @@ from typing import Callable
 import pulp
 import yaml
 
-from estate_opt import diagnose
 from estate_opt.errors import InfeasibleError, SolverError
-from estate_opt.estate import Estate, load_estate
-from estate_opt.model import EstateModel, ModelOptions, build_model
-from estate_opt.phasing import (PhasingOptions, add_programme, cash_flows, check_programme, programme_kpis,
-                                programme_table)
-from estate_opt.plan import Plan, decisions_from_model, make_plan
-from estate_opt.scenario import Scenario, Solver
-from estate_opt.solve import Status, solve
+from estate_opt.inputs.estate import Estate, load_estate
+from estate_opt.inputs.scenario import Scenario, Solver
+from estate_opt.model import diagnose
+from estate_opt.model.formulation import EstateModel, ModelOptions, build_model
+from estate_opt.model.phasing import (
+    PhasingOptions,
+    add_programme,
+    cash_flows,
+    check_programme,
+    programme_kpis,
+    programme_table,
+)
+from estate_opt.model.solve import Status, solve
+from estate_opt.results.plan import Plan, decisions_from_model, make_plan
 
 Progress = Callable[[str], None]
 
@@ -85,7 +91,7 @@ def _nearest_allocation(model: EstateModel, solver: Solver, progress: Progress, 
     sites and services chosen and minimising demand-weighted minutes, at no extra move cost,
     sends residents to the nearest site that has room.
     """
-    from estate_opt.plan import allocation_from_model
+    from estate_opt.results.plan import allocation_from_model
 
     fixed = [*model.keep, *model.host, *also_fixed]
     saved = {v.name: v.varValue for v in model.problem.variables()}
@@ -111,7 +117,7 @@ def _nearest_allocation(model: EstateModel, solver: Solver, progress: Progress, 
 def run_scenario(scenario: Scenario, out: str | Path | None = None, *, overwrite: bool = False,
                  progress: Progress = _quiet, pack: bool = True) -> tuple[Plan, Path | None]:
     """Load, solve and (when ``out`` is given) write a scenario's plan; return it and its folder."""
-    from estate_opt import writers
+    from estate_opt.results import folder as writers
 
     timings = {}
     t = time.perf_counter()
@@ -127,7 +133,7 @@ def run_scenario(scenario: Scenario, out: str | Path | None = None, *, overwrite
         scenario.phasing.start_year = dt.date.today().year  # recorded in the run, so verify agrees next year
     phasing = PhasingOptions.from_scenario(scenario)
     plan, _ = solve_estate(estate, options, scenario.solver, scenario.name, progress, timings, phasing=phasing)
-    from estate_opt.pack import plan_meta
+    from estate_opt.results.folder import plan_meta
 
     plan.meta.update(plan_meta(scenario, estate))
     if out is None:
@@ -149,8 +155,8 @@ def _input_paths(scenario: Scenario) -> list[Path]:
 def write_plan(plan: Plan, estate: Estate, scenario: Scenario, out: Path, *, overwrite: bool = False,
                timings: dict | None = None, pack: bool = True) -> Path:
     """Write every output of a plan into ``out`` atomically."""
-    from estate_opt import writers
-    from estate_opt.pack import pack_files
+    from estate_opt.outputs.pack import pack_files
+    from estate_opt.results import folder as writers
 
     out = writers.check_out_dir(out, _input_paths(scenario), overwrite)
     settings = scenario.to_dict()

@@ -7,15 +7,15 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from estate_opt.analysis.compare import comparison_tables, plan_for
+from estate_opt.analysis.frontier import frontier_table, trace
+from estate_opt.analysis.keepcost import keep_costs
+from estate_opt.analysis.sensitivity import sensitivity
 from estate_opt.cli import main
-from estate_opt.compare import comparison_tables, plan_for
 from estate_opt.errors import InputError
-from estate_opt.frontier import frontier_table, trace
-from estate_opt.keepcost import keep_costs
+from estate_opt.inputs.scenario import annuity_factor, load_scenario
+from estate_opt.results.verify import verify_run
 from estate_opt.run import run_scenario
-from estate_opt.scenario import annuity_factor, load_scenario
-from estate_opt.sensitivity import sensitivity
-from estate_opt.verify import verify_run
 
 PHI = annuity_factor(0.035, 30)
 

@@ -17,9 +17,9 @@ import geopandas as gpd
 import pandas as pd
 import pytest
 import yaml
+from conftest import ROOT, line_tables, write_scenario
 from shapely.geometry import Point, Polygon
 
-from conftest import ROOT, line_tables, write_scenario
 from estate_opt.cli import main
 
 
@@ -280,12 +280,12 @@ def test_paths_in_scenarios_never_escape_yaml_safety(tmp_path):
 
 def test_validate_checks_reach_like_the_full_build(tmp_path):
     """validate's nearest-host reach check finds exactly what the full pair table would."""
-    from estate_opt import diagnose
-    from estate_opt.estate import load_estate
-    from estate_opt.model import ModelOptions
-    from estate_opt.scenario import load_scenario
-    from estate_opt.synthetic import generate
-    from estate_opt.io.orlib import to_files
+    from estate_opt.inputs.estate import load_estate
+    from estate_opt.inputs.orlib import to_files
+    from estate_opt.inputs.scenario import load_scenario
+    from estate_opt.inputs.synthetic import generate
+    from estate_opt.model import diagnose
+    from estate_opt.model.formulation import ModelOptions
 
     raw, sc = generate(60, 150, 6, 3)
     raw["services"]["max_travel_min"] = raw["services"]["max_travel_min"] * 0.5  # some zones fall outside
@@ -299,7 +299,7 @@ def test_validate_checks_reach_like_the_full_build(tmp_path):
 
 
 def test_an_area_too_big_to_model_is_refused_with_the_fix(line, monkeypatch, capsys):
-    from estate_opt import travel
+    from estate_opt.inputs import travel
 
     _, make = line
     monkeypatch.setattr(travel, "MAX_PAIRS", 3)

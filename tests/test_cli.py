@@ -6,11 +6,10 @@ import json
 
 import pandas as pd
 import pytest
+from conftest import ORLIB
 
 from estate_opt.cli import main
-from estate_opt.io.orlib import read_cap, to_files
-
-from conftest import ORLIB
+from estate_opt.inputs.orlib import read_cap, to_files
 
 
 def test_run_writes_every_output_and_verify_passes(line, tmp_path, capsys):

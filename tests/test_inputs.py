@@ -8,9 +8,9 @@ import pytest
 
 from estate_opt.cli import main
 from estate_opt.errors import InputError
-from estate_opt.estate import load_estate
+from estate_opt.inputs.estate import load_estate
+from estate_opt.inputs.scenario import load_scenario
 from estate_opt.run import run_scenario
-from estate_opt.scenario import load_scenario
 
 
 def problems_of(path) -> str:

@@ -10,11 +10,11 @@ import time
 
 import pytest
 
-from estate_opt import writers
 from estate_opt.cli import main
-from estate_opt.io.orlib import to_files
-from estate_opt.io.readers import file_hash
-from estate_opt.synthetic import generate
+from estate_opt.inputs.orlib import to_files
+from estate_opt.inputs.readers import file_hash
+from estate_opt.inputs.synthetic import generate
+from estate_opt.results import folder as writers
 
 
 def _hashes(folder):

@@ -11,9 +11,9 @@ import pandas as pd
 import pytest
 
 from estate_opt.errors import InfeasibleError
+from estate_opt.inputs.scenario import annuity_factor, load_scenario
+from estate_opt.results.verify import verify_run
 from estate_opt.run import run_scenario
-from estate_opt.scenario import annuity_factor, load_scenario
-from estate_opt.verify import verify_run
 
 PHI = annuity_factor(0.035, 30)
 

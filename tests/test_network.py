@@ -1,4 +1,4 @@
-"""Tests for estate_opt.network on hand-made graphs, a tiny OSM file and the real
+"""Tests for estate_opt.inputs.network on hand-made graphs, a tiny OSM file and the real
 Rutland extract (data/raw/osm_rutland/rutland-latest.osm.pbf)."""
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 from pyproj import Transformer
 
-from estate_opt.network import (
+from estate_opt.inputs.network import (
     DEFAULT_SPEEDS_KMH,
     MPH_TO_KMH,
     load_road_graph,

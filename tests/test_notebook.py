@@ -5,9 +5,8 @@ from __future__ import annotations
 import os
 
 import nbformat
-from nbclient import NotebookClient
-
 from conftest import ROOT
+from nbclient import NotebookClient
 
 
 def test_walkthrough_notebook_executes(monkeypatch):

@@ -5,15 +5,14 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+from conftest import ORLIB
 
 from estate_opt.cli import main
-from estate_opt.estate import build_estate
-from estate_opt.io.orlib import load_instance, read_optima, to_files
-from estate_opt.model import ModelOptions
+from estate_opt.inputs.estate import build_estate
+from estate_opt.inputs.orlib import load_instance, read_optima, to_files
+from estate_opt.model.formulation import ModelOptions
+from estate_opt.results.verify import verify_run
 from estate_opt.run import solve_estate
-from estate_opt.verify import verify_run
-
-from conftest import ORLIB
 
 OPTIMA = read_optima(ORLIB / "OPTIMA.csv")
 SMALL = OPTIMA[~OPTIMA.instance.str.startswith("capa")
@@ -69,8 +68,8 @@ def test_benchmark_as_files_runs_and_verifies_from_the_cli(tmp_path, capsys):
 
 @pytest.mark.parametrize("solver", ["highs", "cbc"])
 def test_warm_start_keeps_the_optimum(solver):
-    from estate_opt.model import build_model
-    from estate_opt.solve import solve, values_of
+    from estate_opt.model.formulation import build_model
+    from estate_opt.model.solve import solve, values_of
 
     row = OPTIMA.set_index("instance").loc["cap72"]
     raw, sc = load_instance(row, ORLIB)

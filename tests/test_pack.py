@@ -8,13 +8,12 @@ import re
 
 import pandas as pd
 import pytest
+from browser import chromium, console_errors, full_page_screenshot
+from conftest import ROOT
 from openpyxl import load_workbook
 
 from estate_opt.cli import main
-from estate_opt.labels import label
-
-from browser import chromium, console_errors, full_page_screenshot
-from conftest import ROOT
+from estate_opt.outputs.labels import label
 
 SCREENSHOTS = ROOT / "runs" / "test-screenshots"
 

@@ -10,15 +10,15 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+from conftest import line_tables, write_scenario
 from openpyxl import load_workbook
 
-from conftest import line_tables, write_scenario
 from estate_opt.cli import main
-from estate_opt.io.orlib import to_files
+from estate_opt.inputs.orlib import to_files
+from estate_opt.inputs.scenario import annuity_factor, load_scenario
+from estate_opt.inputs.synthetic import generate
+from estate_opt.results.verify import verify_run
 from estate_opt.run import run_scenario
-from estate_opt.scenario import annuity_factor, load_scenario
-from estate_opt.synthetic import generate
-from estate_opt.verify import verify_run
 
 R, A = 0.035, 30
 PHI = annuity_factor(R, A)

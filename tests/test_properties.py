@@ -12,17 +12,17 @@ import os
 
 import pandas as pd
 import pytest
+from conftest import write_scenario
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from conftest import write_scenario
 from estate_opt.errors import InfeasibleError
-from estate_opt.estate import load_estate
-from estate_opt.model import ModelOptions
-from estate_opt.phasing import PhasingOptions
+from estate_opt.inputs.estate import load_estate
+from estate_opt.inputs.scenario import load_scenario
+from estate_opt.model.formulation import ModelOptions
+from estate_opt.model.phasing import PhasingOptions
+from estate_opt.results.verify import verify_run
 from estate_opt.run import run_scenario, solve_estate
-from estate_opt.scenario import load_scenario
-from estate_opt.verify import verify_run
 
 # The same examples every run, so CI is reproducible; ESTATE_OPT_EXPLORE=1 draws 200 fresh ones per property.
 EXPLORE = os.environ.get("ESTATE_OPT_EXPLORE") == "1"
@@ -157,7 +157,7 @@ def test_the_generator_makes_feasible_and_infeasible_estates(tmp_path):
 def test_more_years_to_phase_never_cost_more(tables, horizon, tmp_path_factory):
     """A one-year programme is the single-period plan (NPV = its annual equivalent cost / annuity factor);
     a longer one may still do everything at once, or defer spending, so its NPV is never higher."""
-    from estate_opt.scenario import annuity_factor
+    from estate_opt.inputs.scenario import annuity_factor
 
     folder = tmp_path_factory.mktemp("p")
     single = optimum(folder / "single", tables)

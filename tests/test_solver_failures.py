@@ -7,7 +7,7 @@ import stat
 
 from estate_opt.cli import main
 
-solve = importlib.import_module("estate_opt.solve")  # the module (the package re-exports a function of that name)
+solve = importlib.import_module("estate_opt.model.solve")  # the module (the package re-exports a function of that name)
 
 
 def _fails(make, tmp_path, capsys, *args) -> str:

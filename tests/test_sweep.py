@@ -6,11 +6,11 @@ import json
 
 import pandas as pd
 import pytest
-
 from conftest import line_tables, write_scenario
+
+from estate_opt.analysis.sweep import Job, jobs_for, sweep
 from estate_opt.cli import main
-from estate_opt.sweep import Job, jobs_for, sweep
-from estate_opt.verify import verify_run
+from estate_opt.results.verify import verify_run
 
 pytest.importorskip("dask.distributed")
 

@@ -7,14 +7,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import ROOT, write_scenario
 from pyproj import Transformer
 
+from estate_opt.inputs.scenario import load_scenario
+from estate_opt.inputs.travel import Matrix, StraightLine
+from estate_opt.results.verify import verify_run
 from estate_opt.run import run_scenario
-from estate_opt.scenario import load_scenario
-from estate_opt.travel import Matrix, StraightLine
-from estate_opt.verify import verify_run
-
-from conftest import ROOT, write_scenario
 
 RUTLAND_PBF = ROOT / "data" / "raw" / "osm_rutland" / "rutland-latest.osm.pbf"
 
@@ -58,7 +57,7 @@ def test_matrix_filters_by_limit():
 
 
 def test_pairs_respect_catchment_and_hosting(line):
-    from estate_opt.estate import load_estate
+    from estate_opt.inputs.estate import load_estate
 
     tables, make = line
     tables["sites"].loc[2, "can_host"] = ""  # S3 may not host the library

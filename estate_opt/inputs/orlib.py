@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from estate_opt.scenario import Constraints, Economics, Scenario, Solver, Travel
+from estate_opt.inputs.scenario import Constraints, Economics, Scenario, Solver, Travel
 
 
 def _tokens(path: Path) -> list[str]:

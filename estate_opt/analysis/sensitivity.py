@@ -14,9 +14,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from estate_opt.model import ModelOptions, build_model, start_from_plan
-from estate_opt.plan import decisions_from_model
-from estate_opt.solve import solve
+from estate_opt.model.formulation import ModelOptions, build_model, start_from_plan
+from estate_opt.model.solve import solve
+from estate_opt.results.plan import decisions_from_model
 
 
 def draw_costs(sites: pd.DataFrame, ranges, seed: int, draw: int) -> pd.DataFrame:
@@ -33,7 +33,7 @@ def draw_costs(sites: pd.DataFrame, ranges, seed: int, draw: int) -> pd.DataFram
 def sensitivity(out_dir: str | Path, draws: int, seed: int | None = None, solver_overrides: dict | None = None,
                 progress=lambda m: None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(per-site disposal frequency, per-draw results) for a written plan."""
-    from estate_opt.pack import load_single_period_plan
+    from estate_opt.results.folder import load_single_period_plan
 
     plan, estate, summary, scenario = load_single_period_plan(out_dir, solver_overrides)
     seed = scenario.sensitivity.seed if seed is None else seed
@@ -68,8 +68,8 @@ def sensitivity(out_dir: str | Path, draws: int, seed: int | None = None, solver
 
 def write_sensitivity(out_dir: str | Path, table: pd.DataFrame, draws: pd.DataFrame) -> Path:
     """sensitivity.csv and sensitivity_draws.csv into the run folder (atomically), then the pack again."""
-    from estate_opt.pack import rewrite_pack
-    from estate_opt.writers import replace_files
+    from estate_opt.outputs.pack import rewrite_pack
+    from estate_opt.results.folder import replace_files
 
     replace_files(Path(out_dir), {"sensitivity.csv": table, "sensitivity_draws.csv": draws})
     rewrite_pack(out_dir)

@@ -17,9 +17,13 @@ from pathlib import Path
 
 import pandas as pd
 
-from estate_opt import diagnose
-from estate_opt.model import ModelOptions, build_model, start_from_plan
-from estate_opt.solve import solve
+from estate_opt.model import diagnose
+from estate_opt.model.formulation import (
+    ModelOptions,
+    build_model,
+    start_from_plan,
+)
+from estate_opt.model.solve import solve
 
 COLUMNS = ["site_id", "name", "decision", "question", "extra_annual_cost_gbp", "status", "method",
            "uncertainty_gbp", "reason"]
@@ -28,7 +32,7 @@ COLUMNS = ["site_id", "name", "decision", "question", "extra_annual_cost_gbp", "
 def keep_costs(out_dir: str | Path, sites: list[str] | None = None, solver_overrides: dict | None = None,
                progress=lambda m: None) -> pd.DataFrame:
     """One row per (unfixed) site: the extra annual equivalent cost (£/yr) of the opposite decision."""
-    from estate_opt.pack import load_single_period_plan
+    from estate_opt.results.folder import load_single_period_plan
 
     plan, estate, summary, scenario = load_single_period_plan(out_dir, solver_overrides)
     options = ModelOptions.from_scenario(scenario)
@@ -103,8 +107,8 @@ def _force_out(s, site, y, model, estate, options, scenario, base, tol, progress
 
 def write_keep_costs(out_dir: str | Path, table: pd.DataFrame) -> Path:
     """keep_costs.csv into the run folder (atomically), then the pack again so the report shows it."""
-    from estate_opt.pack import rewrite_pack
-    from estate_opt.writers import replace_files
+    from estate_opt.outputs.pack import rewrite_pack
+    from estate_opt.results.folder import replace_files
 
     replace_files(Path(out_dir), {"keep_costs.csv": table})
     rewrite_pack(out_dir)

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 from scipy.spatial import cKDTree
 
-from estate_opt.scenario import Scenario, Travel
+from estate_opt.inputs.scenario import Scenario, Travel
 
 OWNERS = [  # owner, owner_type, share of sites, median floor area m²
     ("Borough Council", "council", 0.45, 700), ("NHS Community Trust", "nhs", 0.25, 900),

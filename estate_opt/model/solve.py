@@ -29,7 +29,7 @@ from pathlib import Path
 import pulp
 
 from estate_opt.errors import SolverError
-from estate_opt.scenario import Solver
+from estate_opt.inputs.scenario import Solver
 
 
 class Status(str, enum.Enum):

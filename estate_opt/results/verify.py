@@ -17,13 +17,27 @@ import numpy as np
 import pandas as pd
 
 from estate_opt.errors import VerifyError
-from estate_opt.estate import Estate, load_estate
-from estate_opt.io.readers import file_hash
-from estate_opt.model import ModelOptions
-from estate_opt.plan import (disposal_table, kpis, moves_table, owner_table, read_table, service_access,
-                             site_table, zone_access)
-from estate_opt.phasing import PhasingOptions, cash_flows, programme_kpis, programme_npv, release_years
-from estate_opt.scenario import scenario_of_run
+from estate_opt.inputs.estate import Estate, load_estate
+from estate_opt.inputs.readers import file_hash
+from estate_opt.inputs.scenario import scenario_of_run
+from estate_opt.model.formulation import ModelOptions
+from estate_opt.model.phasing import (
+    PhasingOptions,
+    cash_flows,
+    programme_kpis,
+    programme_npv,
+    release_years,
+)
+from estate_opt.results.plan import (
+    disposal_table,
+    kpis,
+    moves_table,
+    owner_table,
+    read_table,
+    service_access,
+    site_table,
+    zone_access,
+)
 
 REL = 1e-6  # relative tolerance: solver feasibility tolerances are ~1e-7 relative
 

@@ -4,7 +4,7 @@ Three ways to get minutes, chosen by the scenario's ``travel.method``:
 
 - ``straight_line`` (default): BNG distance x detour factor / speed + a fixed access time.
   Pairs within a cut-off are found with a KD-tree, never by filling a zones x sites grid.
-- ``network``: shortest paths on a road network (``estate_opt.network``).
+- ``network``: shortest paths on a road network (``estate_opt.inputs.network``).
 - ``matrix``: minutes given in the inputs (e.g. from a routing engine, or a benchmark's costs).
 
 Every method answers the same two questions: all (zone, site) pairs within a cut-off, and each
@@ -113,7 +113,7 @@ class Matrix:
 
 
 class Network:
-    """Shortest paths on a road network graph (see :mod:`estate_opt.network`)."""
+    """Shortest paths on a road network graph (see :mod:`estate_opt.inputs.network`)."""
 
     def __init__(self, graph, source: str, connector_speed_kmh: float = 5.0, access_min: float = 0.0):
         self.graph = graph
@@ -125,7 +125,7 @@ class Network:
         return f"shortest paths on the road network {self.source}"
 
     def times(self, zones, sites, max_minutes):
-        from estate_opt.network import network_travel_times
+        from estate_opt.inputs.network import network_travel_times
 
         if len(zones) == 0 or len(sites) == 0:
             return pd.DataFrame(columns=PAIR_COLUMNS)

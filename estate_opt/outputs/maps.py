@@ -2,7 +2,7 @@
 
 Maps take a :class:`Plan` and the Estate's geography only; they never see the solver.
 map.html is one self-contained file: Leaflet's JavaScript, CSS and icons are inlined from the
-copy shipped in ``estate_opt/assets/leaflet`` (BSD-2), so it opens offline; the OpenStreetMap
+copy shipped in ``estate_opt/outputs/assets/leaflet`` (BSD-2), so it opens offline; the OpenStreetMap
 background is an optional layer, off by default, fetched only if the reader turns it on.
 Every name that reaches HTML is escaped.
 """
@@ -163,7 +163,7 @@ def _legend_html(plan) -> str:
 
 
 def _asset(name: str) -> bytes:
-    return resources.files("estate_opt").joinpath("assets", "leaflet", name).read_bytes()
+    return resources.files("estate_opt.outputs").joinpath("assets", "leaflet", name).read_bytes()
 
 
 # folium's popups call jQuery only as $(`<div>...</div>`)[0] and $(document).ready(f); these few

@@ -19,8 +19,8 @@ from __future__ import annotations
 import pandas as pd
 import pulp
 
-from estate_opt.estate import Estate
-from estate_opt.model import ModelOptions, build_model, safe
+from estate_opt.inputs.estate import Estate
+from estate_opt.model.formulation import ModelOptions, build_model, safe
 
 
 def _ids(values, n=6) -> str:
@@ -137,8 +137,8 @@ def _family(name: str) -> tuple[str | None, str]:
 
 def elastic(estate: Estate, o: ModelOptions, solver, phasing=None) -> list[str]:
     """Smallest relaxation of the board's requirements that admits a plan, in words (empty: none found)."""
-    from estate_opt.phasing import add_programme
-    from estate_opt.solve import solve
+    from estate_opt.model.phasing import add_programme
+    from estate_opt.model.solve import solve
 
     model = build_model(estate, o)
     if phasing is not None:

@@ -1,4 +1,4 @@
-"""Write a plan's files into its run folder, atomically.
+"""A run folder: writing a plan's files into it atomically, and loading a written run back.
 
 Files go to a hidden sibling folder first and the folder is renamed into place only when every
 file is written, so an interrupted run never leaves a folder that looks complete. A run never
@@ -18,8 +18,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from estate_opt.errors import OutputError
-from estate_opt.plan import Plan
+from estate_opt._version import __version__
+from estate_opt.errors import InputError, InputProblem, OutputError, VerifyError
+from estate_opt.model.solve import SolveResult, Status
+from estate_opt.results.plan import Plan, read_table
+from estate_opt.results.verify import check_run
 
 RUN_MARKER = "summary.json"  # a folder holding this is an estate_opt run
 
@@ -120,9 +123,6 @@ def same_settings(summary: dict, scenario) -> bool:
 
 
 def versions() -> dict:
-
-    import estate_opt
-
     def ver(mod):
         try:
             from importlib.metadata import version
@@ -131,7 +131,7 @@ def versions() -> dict:
         except Exception:
             return ""
 
-    return {"estate_opt": estate_opt.__version__, "python": platform.python_version(), "pulp": ver("pulp"),
+    return {"estate_opt": __version__, "python": platform.python_version(), "pulp": ver("pulp"),
             "highspy": ver("highspy"), "pandas": ver("pandas"), "platform": platform.platform()}
 
 
@@ -157,3 +157,55 @@ def summary(plan: Plan, scenario_dict: dict, sources: dict, travel: str, timings
         "versions": versions(),
         "created_utc": dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat(),
     }
+
+
+def load_plan(out_dir: str | Path):
+    """A written run as (Plan, Estate, summary), its inputs reloaded and checked unchanged."""
+    plan, estate, summary, _ = _load(out_dir)
+    return plan, estate, summary
+
+
+def load_single_period_plan(out_dir: str | Path, solver_overrides: dict | None = None):
+    """(plan, estate, summary, scenario) of a written single-period run, for analyses that re-solve it."""
+    plan, estate, summary, scenario = _load(out_dir)
+    if plan.programme is not None:
+        raise InputError(InputProblem(str(out_dir), "this is a phased plan (a programme); this analysis answers "
+                                      "single-period plans", "run the scenario without phasing: and analyse that run"))
+    for k, v in (solver_overrides or {}).items():
+        setattr(scenario.solver, k, v)
+    return plan, estate, summary, scenario
+
+
+def _load(out_dir: str | Path):
+    out = Path(out_dir)
+    report, summary, scenario, estate = check_run(out)
+    if not report.ok:
+        raise VerifyError(f"{out} no longer matches its inputs, so a report would mislead:\n" + report.text()
+                          + "\nRe-run the scenario.")
+    result = SolveResult(Status(summary["status"]), summary["solver"], summary.get("solver_version", ""),
+                         summary.get("objective"), summary.get("bound"), summary.get("gap"),
+                         summary.get("solve_seconds", 0.0), summary.get("time_limit_s"), summary.get("gap_tolerance"),
+                         summary.get("solver_message", ""))
+    access = read_table(out, "access.csv")
+    zones = read_table(out, "zone_access.csv")
+    plan = Plan(scenario=summary["scenario"], result=result, sites=read_table(out, "sites.csv"),
+                disposals=read_table(out, "disposals.csv"), moves=read_table(out, "moves.csv"),
+                allocation=read_table(out, "allocation.csv"), kpis=summary["kpis"], services=access,
+                owners=read_table(out, "owners.csv"), zones=zones,
+                assumptions=pd.read_csv(out / "assumptions.csv", dtype=str, keep_default_na=False)
+                if (out / "assumptions.csv").exists() else None)
+    plan.meta = plan_meta(scenario, estate)
+    if (out / "programme.csv").exists():  # a phased plan
+        plan.programme = read_table(out, "programme.csv")
+        plan.cashflow = read_table(out, "cashflow.csv")
+        plan.cashflow_owners = read_table(out, "cashflow_owners.csv")
+    for extra in ("keep_costs", "sensitivity"):  # analyses run on the plan afterwards
+        if (out / f"{extra}.csv").exists():
+            plan.meta[extra] = read_table(out, f"{extra}.csv")
+    return plan, estate, summary, scenario
+
+
+def plan_meta(scenario, estate) -> dict:
+    """What maps and reports need beyond the plan's tables."""
+    names = estate.zones["name"] if "name" in estate.zones else pd.Series(dtype=str)
+    return {"attribution": scenario.attribution, "zone_names": {z: n for z, n in names.items() if n}}

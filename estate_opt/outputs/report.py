@@ -13,7 +13,7 @@ from importlib import resources
 import jinja2
 import pandas as pd
 
-from estate_opt.labels import KPIS, fmt, kind, label
+from estate_opt.outputs.labels import KPIS, fmt, kind, label
 
 DISPOSAL_COLUMNS = ["name", "owner", "floor_area_m2", "annual_saving_gbp", "backlog_avoided_gbp", "receipt_gbp",
                     "services_moving_out"]
@@ -24,7 +24,7 @@ OWNER_COLUMNS = ["owner", "sites_before", "sites_after", "floor_area_before_m2",
 def render_report(plan, summary: dict, images: dict[str, bytes]) -> str:
     """report.html as a string. ``images``: map, owners, access, travel -> PNG bytes."""
     env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
-    template = env.from_string(resources.files("estate_opt").joinpath("templates", "report.html.j2").read_text())
+    template = env.from_string(resources.files("estate_opt.outputs").joinpath("templates", "report.html.j2").read_text())
     return template.render(**context(plan, summary, images))
 
 

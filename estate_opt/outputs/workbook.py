@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from estate_opt.labels import EXCEL_FORMATS, KPIS, kind, label
+from estate_opt.outputs.labels import EXCEL_FORMATS, KPIS, kind, label
 
 SHEETS = [("Disposals", "disposals"), ("Moves", "moves"), ("Sites", "sites"), ("Allocation", "allocation"),
           ("Access", "services"), ("Owners", "owners"), ("Zone access", "zones")]

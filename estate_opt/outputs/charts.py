@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from estate_opt.maps import DECISION_COLOURS
+from estate_opt.outputs.maps import DECISION_COLOURS
 
 
 def _plt():

@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from estate_opt.labels import fmt
-from estate_opt.scenario import Scenario, load_scenario
-from estate_opt.writers import same_settings
+from estate_opt.inputs.scenario import Scenario, load_scenario
+from estate_opt.outputs.labels import fmt
+from estate_opt.results.folder import same_settings
 
 HEADLINES = [  # key in kpis, label, kind
     ("sites_after", "Sites kept", "int"), ("sites_disposed", "Sites disposed", "int"),
@@ -40,7 +40,7 @@ class Solved:
 
 def plan_for(path: Path, runs: Path, reuse: bool = True, progress=lambda m: None, solver_overrides=None) -> Solved:
     """The plan of one scenario: reused from runs/<stem> when still valid, else solved and written."""
-    from estate_opt.pack import load_plan
+    from estate_opt.results.folder import load_plan
     from estate_opt.run import run_scenario
 
     sc = load_scenario(path)
@@ -87,14 +87,15 @@ def comparison_tables(solved: list[Solved]) -> dict[str, pd.DataFrame]:
 
 def write_comparison(solved: list[Solved], out: Path) -> Path:
     """compare.csv, compare_access.csv, compare_owners.csv, compare_decisions.csv and compare.html."""
-    import jinja2
     from importlib import resources
 
-    from estate_opt.writers import write_run
+    import jinja2
+
+    from estate_opt.results.folder import write_run
 
     t = comparison_tables(solved)
     page = jinja2.Environment(autoescape=True).from_string(
-        resources.files("estate_opt").joinpath("templates", "compare.html.j2").read_text()).render(
+        resources.files("estate_opt.outputs").joinpath("templates", "compare.html.j2").read_text()).render(
         scenarios=[{"label": s.label, "name": s.scenario.name, "description": s.scenario.description,
                     "status": s.plan.result.status.value, "gap": fmt(s.plan.result.gap, "share"),
                     "folder": str(s.folder), "reused": s.reused} for s in solved],

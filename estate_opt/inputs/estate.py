@@ -13,12 +13,18 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from estate_opt import schema
 from estate_opt.errors import Problems
-from estate_opt.io.readers import file_hash, read_raw
-from estate_opt.scenario import Scenario
-from estate_opt.travel import Matrix, Network, StraightLine, admissible_pairs, baseline_allocation
-from estate_opt.validate import conform
+from estate_opt.inputs import schema
+from estate_opt.inputs.readers import file_hash, read_raw
+from estate_opt.inputs.scenario import Scenario
+from estate_opt.inputs.travel import (
+    Matrix,
+    Network,
+    StraightLine,
+    admissible_pairs,
+    baseline_allocation,
+)
+from estate_opt.inputs.validate import conform
 
 AREA_TOL = 1e-6  # m²: rounding slack when comparing areas
 
@@ -207,7 +213,7 @@ def _travel(scenario: Scenario, tt, labels):
     if tt is not None:
         return Matrix(tt, labels["travel_times"])
     if t.method == "network":
-        from estate_opt.network import load_road_graph
+        from estate_opt.inputs.network import load_road_graph
 
         return Network(load_road_graph(t.network), Path(t.network).name, t.connector_speed_kmh, t.access_min)
     return StraightLine(t.detour_factor, t.speed_kmh, t.access_min)

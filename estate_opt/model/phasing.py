@@ -44,8 +44,14 @@ import numpy as np
 import pandas as pd
 import pulp
 
-from estate_opt.estate import Estate
-from estate_opt.model import EstateModel, ModelOptions, _sum, receipt_shares, safe
+from estate_opt.inputs.estate import Estate
+from estate_opt.model.formulation import (
+    EstateModel,
+    ModelOptions,
+    _sum,
+    receipt_shares,
+    safe,
+)
 
 PROGRAMME_COLUMNS = ["year", "calendar_year", "action", "site_id", "site_name", "owner", "service_id",
                      "area_m2", "cost_gbp", "receipt_gbp", "running_saving_gbp_per_yr"]

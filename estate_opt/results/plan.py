@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from estate_opt.estate import Estate
-from estate_opt.model import EstateModel, ModelOptions
-from estate_opt.solve import SolveResult
+from estate_opt.inputs.estate import Estate
+from estate_opt.model.formulation import EstateModel, ModelOptions
+from estate_opt.model.solve import SolveResult
 
 SHARE_EPS = 1e-6  # shares below this are solver noise (feasibility tolerance ~1e-7), not service
 
@@ -216,7 +216,7 @@ def zone_access(estate: Estate, allocation: pd.DataFrame) -> pd.DataFrame:
 def owner_table(sites: pd.DataFrame, phi: float, sharing: str = "owner") -> pd.DataFrame:
     """Per organisation: sites, floor area, running cost and receipts before and after, and its net annual
     position (running cost saved + annualised backlog avoided and share of receipts - annualised moves)."""
-    from estate_opt.model import receipt_shares
+    from estate_opt.model.formulation import receipt_shares
 
     g = sites.assign(kept=sites.decision == "retain", gone=sites.decision == "dispose").set_index("site_id",
                                                                                                    drop=False)

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from estate_opt.errors import Problems
-from estate_opt.schema import Column, Table
+from estate_opt.inputs.schema import Column, Table
 
 TRUE = {"true", "yes", "y", "1", "t"}
 FALSE = {"false", "no", "n", "0", "f", ""}

@@ -72,8 +72,8 @@ from dataclasses import dataclass, field
 import pandas as pd
 import pulp
 
-from estate_opt.estate import Estate
-from estate_opt.scenario import Scenario, annuity_factor
+from estate_opt.inputs.estate import Estate
+from estate_opt.inputs.scenario import Scenario, annuity_factor
 
 
 @dataclass

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from estate_opt.errors import InputError, InputProblem
-from estate_opt.scenario import Scenario
+from estate_opt.inputs.scenario import Scenario
 
 STEP = 1e-6  # minutes: how far below the longest trip the next standard is set (exact tracing)
 
@@ -35,7 +35,7 @@ class Point:
 
 def parse_vary(vary: str, scenario: Scenario, estate) -> tuple[str, str]:
     """Check ``services.<id>.<setting>``, ``services.*.<setting>`` or ``standards``; return (service, setting)."""
-    from estate_opt.scenario import SERVICE_OVERRIDES
+    from estate_opt.inputs.scenario import SERVICE_OVERRIDES
 
     if vary == "standards":
         return "*", "scale"
@@ -82,7 +82,7 @@ def trace(scenario: Scenario, vary: str, values=None, exact: bool = False, out: 
 
         raise InputError(InputProblem(str(scenario.path), "the frontier is traced for single-period plans, and this "
                                       "scenario sets phasing", "trace it on the scenario without phasing:"))
-    from estate_opt.estate import load_estate
+    from estate_opt.inputs.estate import load_estate
 
     base = load_estate(scenario)
     service, setting = parse_vary(vary, scenario, base)
@@ -100,11 +100,11 @@ def trace(scenario: Scenario, vary: str, values=None, exact: bool = False, out: 
 
 def _solve_point(scenario, base, service, setting, value, start, out, progress):
     from estate_opt.errors import InfeasibleError, SolverError
-    from estate_opt.estate import load_estate
-    from estate_opt.model import ModelOptions
-    from estate_opt.pack import plan_meta
+    from estate_opt.inputs.estate import load_estate
+    from estate_opt.model.formulation import ModelOptions
+    from estate_opt.model.solve import values_of
+    from estate_opt.results.folder import plan_meta
     from estate_opt.run import solve_estate, write_plan
-    from estate_opt.solve import values_of
 
     sc = apply(scenario, base, service, setting, value)
     estate = load_estate(sc)
@@ -241,7 +241,7 @@ def write_frontier(points, service, setting, scenario: Scenario, current: float 
 
 def current_value(scenario: Scenario, vary: str) -> float | None:
     """The varied setting's value in the scenario itself, to mark it on the frontier."""
-    from estate_opt.estate import load_estate
+    from estate_opt.inputs.estate import load_estate
 
     estate = load_estate(scenario)
     service, setting = parse_vary(vary, scenario, estate)

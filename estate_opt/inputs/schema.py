@@ -160,7 +160,7 @@ TABLES = {t.name: t for t in (SITES, SERVICES, OCCUPATION, ZONES, TRAVEL_TIMES)}
 def data_model_markdown() -> str:
     """The data model as Markdown, for docs/data_model.md."""
     out = ["# Input data model", "",
-           "Generated from `estate_opt/schema.py` by `python -m estate_opt.schema`; do not edit by hand.", ""]
+           "Generated from `estate_opt/schema.py` by `python -m estate_opt.inputs.schema`; do not edit by hand.", ""]
     for t in TABLES.values():
         out += [f"## {t.name}", "", t.meaning, ""]
         if t.location:

@@ -56,7 +56,7 @@ def jobs_for(scenarios: list[Path], areas: list[Path] | None = None) -> list[Job
 
 def scenario_for(job: Job, overrides: dict | None = None):
     """The job's scenario: its own inputs, or the same file names read from the area's folder."""
-    from estate_opt.scenario import load_scenario
+    from estate_opt.inputs.scenario import load_scenario
 
     sc = load_scenario(job.scenario)
     if job.area is not None:
@@ -84,8 +84,8 @@ def scenario_for(job: Job, overrides: dict | None = None):
 
 def current_summary(folder: Path, scenario) -> dict | None:
     """The summary of the complete run in ``folder`` if it has these settings and these input files, else None."""
-    from estate_opt.io.readers import file_hash
-    from estate_opt.writers import same_settings
+    from estate_opt.inputs.readers import file_hash
+    from estate_opt.results.folder import same_settings
 
     try:
         summary = json.loads((folder / "summary.json").read_text())

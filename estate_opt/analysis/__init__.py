@@ -1,0 +1,1 @@
+"""Analyses that solve many related models: compare, frontier, keep-cost, sensitivity, sweep."""

@@ -1,1 +1,0 @@
-"""Readers for input files and published benchmark formats."""

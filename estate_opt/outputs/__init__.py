@@ -1,0 +1,1 @@
+"""Outputs: the board pack (report, maps, charts, workbook) made from a plan."""

@@ -1,0 +1,1 @@
+"""Results: the plan read back from a solve, its independent verification, and the run folder."""
