@@ -37,18 +37,33 @@ Variables
 
 Constraints
 -----------
-1. Demand served: :math:`\sum_s x_{zks} = 1` for every :math:`(z,k)` with :math:`d_{zk} > 0`.
-2. Access standard: :math:`\sum_{(z,s):(z,k,s) \in A^T} d_{zk} x_{zks} \ge \rho_k \sum_z d_{zk}`
+Each family is one ``define_*`` function and one :class:`Family` record in ``FAMILIES``; its rows
+are named ``<key>_<ids>`` (the key is given with each family below).
+
+1. Demand served (``Zone-demand``): :math:`\sum_s x_{zks} = 1` for every :math:`(z,k)` with :math:`d_{zk} > 0`.
+2. Access standard (``Service-access``):
+   :math:`\sum_{(z,s):(z,k,s) \in A^T} d_{zk} x_{zks} \ge \rho_k \sum_z d_{zk}`
    (area-wide share; omitted when every admissible trip is within the standard).
-3. Strong linking: :math:`x_{zks} \le h_{ks}`, :math:`h_{ks} \le y_s`.
-4. Capacity: :math:`\sum_{k,z} \sigma_k d_{zk} x_{zks} \le a_s y_s`.
-5. Fit-out: :math:`g_{ks} \ge \sigma_k \sum_z d_{zk} x_{zks} - q_{ks}`.
-6. Incompatible services :math:`k, k'`: :math:`h_{ks} + h_{k's} \le 1`; viable size
-   :math:`\sigma_k \sum_z d_{zk} x_{zks} \ge \mu_k h_{ks}` (a service point has at least :math:`\mu_k` m²).
-7. Board limits (optional): :math:`L \le \sum_s y_s \le U` (or :math:`= p`); capital budget
-   :math:`\sum_s b_s y_s + \sum_{k,s} m_k g_{ks} \le B`; savings target
-   :math:`\sum_s c_s (1 - y_s) \ge S`.
-8. Valid inequality (tightens the LP bound): :math:`\sum_s a_s y_s \ge \sum_k \sigma_k \sum_z d_{zk}`.
+3. Strong linking: :math:`x_{zks} \le h_{ks}` (3a, ``Share-link``), :math:`h_{ks} \le y_s` (3b, ``Service-link``).
+4. Capacity (``Site-capacity``): :math:`\sum_{k,z} \sigma_k d_{zk} x_{zks} \le a_s y_s`.
+5. Fit-out (``Service-fitout``): :math:`g_{ks} \ge \sigma_k \sum_z d_{zk} x_{zks} - q_{ks}`.
+6. Incompatible services :math:`k, k'` (``Site-incompatible``): :math:`h_{ks} + h_{k's} \le 1`.
+
+   6b. Viable size (``Service-min_size``): :math:`\sigma_k \sum_z d_{zk} x_{zks} \ge \mu_k h_{ks}`
+   (a service point has at least :math:`\mu_k` m²).
+7. Board limits (optional): 7a :math:`L \le \sum_s y_s \le U` (or :math:`= p`) (``Estate-sites``);
+   7b capital budget :math:`\sum_s b_s y_s + \sum_{k,s} m_k g_{ks} \le B` (``Estate-capital_budget``);
+   7c savings target :math:`\sum_s c_s (1 - y_s) \ge S` (``Estate-savings_target``).
+8. Valid inequality (tightens the LP bound, ``Estate-capacity_cover``):
+   :math:`\sum_s a_s y_s \ge \sum_k \sigma_k \sum_z d_{zk}`.
+9. Partner positions (optional, ``Owner-position``): for each organisation *o* with a minimum
+   :math:`P_o`, :math:`\sum_{s \in o} (c_s + \varphi b_s)(1 - y_s) + \varphi \sum_s \omega_{os} v_s (1 - y_s)
+   - \varphi \sum_{k, s \in o} m_k g_{ks} \ge P_o` (£/yr; :math:`\omega_{os}` is *o*'s share of *s*'s
+   receipt under the sharing rule).
+10. Equity (optional), with :math:`\bar t_{zk}` today's mean trip (minutes):
+    10a per zone (``Zone-travel_increase``) :math:`\sum_s x_{zks} (t_{zs} - \bar t_{zk} - \Delta) \le 0`;
+    10b per deprivation decile *D* (``Decile-travel_increase``)
+    :math:`\sum_{z \in D, s} d_{zk} x_{zks} (t_{zs} - \bar t_{zk} - \Delta_D) \le 0`.
 
 Objective: annual equivalent cost (£/yr)
 ----------------------------------------
@@ -67,6 +82,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -94,7 +110,7 @@ class ModelOptions:
     max_decile_travel_increase: float | None = None  # minutes, per deprivation decile and service
 
     @classmethod
-    def from_scenario(cls, sc: Scenario) -> "ModelOptions":
+    def from_scenario(cls, sc: Scenario) -> ModelOptions:
         c = sc.constraints
         return cls(phi=annuity_factor(sc.economics.discount_rate, sc.economics.appraisal_years),
                    travel_weight=sc.economics.travel_weight_gbp_per_unit_min, min_sites=c.min_sites,
@@ -107,6 +123,16 @@ class ModelOptions:
 
     def owner_minimum(self, owner: str) -> float | None:
         return self.owner_min_position.get(owner, self.min_owner_position)
+
+    def written(self) -> str:
+        """The board limits set, as the scenario writes them ("" when none)."""
+        named = [("exact_sites", self.exact_sites), ("min_sites", self.min_sites), ("max_sites", self.max_sites),
+                 ("capital_budget_gbp", self.capital_budget), ("min_annual_saving_gbp", self.min_annual_saving),
+                 ("min_owner_position_gbp", self.min_owner_position),
+                 ("max_travel_increase_min", self.max_travel_increase),
+                 ("max_decile_travel_increase_min", self.max_decile_travel_increase)]
+        parts = [f"constraints.{k} = {v:,g}" for k, v in named if v is not None]
+        return ", ".join(parts + [f"a minimum position for {w}" for w in self.owner_min_position])
 
 
 @dataclass
@@ -122,6 +148,56 @@ class EstateModel:
     travel: pulp.LpAffineExpression  # demand-weighted minutes, sum d t x
     move_cost: pulp.LpAffineExpression  # one-off fit-out cost, £
     options: ModelOptions = field(default_factory=ModelOptions)
+    separate_sites: set = field(default_factory=set)  # sites where each service has its own h
+    rows: dict = field(default_factory=dict)  # family key -> [(ids, constraint)], in the order added
+
+
+# One unit of every elastic slack is a share of its own requirement, so a zone left unserved (share 1
+# of its demand) and a site limit missed by one count alike. Demand rows are a shade cheaper, so
+# among equal relaxations the one naming who is left out is reported.
+DEMAND_WEIGHT, LIMIT_WEIGHT = 1.0, 1.01
+
+
+@dataclass(frozen=True)
+class Elastic:
+    """How the elastic diagnosis relaxes a family: one penalised slack per row, in words when used."""
+
+    slack: str  # what one unit of slack is, and what it is divided by (for the docs)
+    scale: Callable  # (model, estate, ids, row) -> size of the requirement; weight / scale per unit
+    say: Callable  # (model, estate, [(ids, sign, amount)]) -> sentences for the rows with slack
+    weight: float = LIMIT_WEIGHT
+    both_ways: bool = False  # an equality row may be missed on either side (exact site count)
+
+
+@dataclass(frozen=True)
+class Family:
+    """One constraint family: its rows are named ``<key>_<ids>``, by the inputs' ids."""
+
+    key: str  # <Entity>-<rule>
+    number: str  # its place in the formulation ("6b")
+    title: str
+    doc: str  # one line, with units (Markdown)
+    build: Callable  # (model or programme, estate) -> (ids, constraint) pairs; nothing when not set
+    elastic: Elastic | None = None  # None: the rule stays hard in the diagnosis
+
+    def row_name(self, ids: tuple) -> str:
+        return "_".join((self.key, *map(safe, ids)))
+
+
+def add_families(model: EstateModel, families: Iterable[Family], built, estate: Estate,
+                 order: Callable | None = None) -> None:
+    """Add every family's rows to the problem, named by its ids, and record them under the family.
+
+    ``order(key, ids)``: a sort key that interleaves the families' rows (stable; default family by family).
+    """
+    rows = [(family, ids, row) for family in families for ids, row in family.build(built, estate)]
+    if order is not None:
+        rows.sort(key=lambda r: order(r[0].key, r[1]))
+    for family in families:
+        model.rows.setdefault(family.key, [])
+    for family, ids, row in rows:
+        model.problem.addConstraint(row, family.row_name(ids))
+        model.rows[family.key].append((ids, row))
 
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9.]")
@@ -133,8 +209,15 @@ def safe(label) -> str:
     return _UNSAFE.sub(lambda m: f"_{ord(m.group()):x}_", str(label))
 
 
+def listed(values, n=6) -> str:
+    """The first ``n`` ids, then how many more."""
+    values = list(values)
+    more = f" and {len(values) - n} more" if len(values) > n else ""
+    return ", ".join(map(str, values[:n])) + more
+
+
 def build_model(estate: Estate, options: ModelOptions | None = None) -> EstateModel:
-    """Build the model of the docstring above; one ``define_*`` per constraint family."""
+    """Build the model of the docstring above: its variables, then every family in ``FAMILIES``."""
     options = options or ModelOptions()
     prob = pulp.LpProblem("estate", pulp.LpMinimize)
     sites, services = estate.sites, estate.services
@@ -142,28 +225,11 @@ def build_model(estate: Estate, options: ModelOptions | None = None) -> EstateMo
     host, separate_sites = define_host(prob, estate, keep)
     pairs = define_shares(prob, estate.pairs)
     fitout = define_fitout_vars(prob, estate)
-
-    for family in (
-        define_demand(pairs),
-        define_access(pairs, services),
-        define_linking(pairs, host, keep),
-        define_capacity(pairs, sites, services, keep),
-        define_fitout(pairs, services, estate.occupation, fitout),
-        define_incompatible(services, host, separate_sites),
-        define_min_size(pairs, services, host),
-        define_site_count(keep, options),
-        define_capital_budget(keep, sites, services, fitout, options),
-        define_savings_target(keep, sites, options),
-        define_capacity_cover(keep, sites, services),
-        define_owner_positions(keep, fitout, sites, services, options),
-        define_travel_increase(pairs, estate, options),
-    ):
-        for name, constraint in family:
-            prob.addConstraint(constraint, name)
-
     cost, travel, move_cost = define_objective(keep, sites, services, pairs, fitout, options)
+    model = EstateModel(prob, keep, host, pairs, fitout, cost, travel, move_cost, options, separate_sites)
+    add_families(model, FAMILIES, model, estate)
     prob.setObjective(cost + options.travel_weight * travel if options.travel_weight else cost)
-    return EstateModel(prob, keep, host, pairs, fitout, cost, travel, move_cost, options)
+    return model
 
 
 def define_keep(prob: pulp.LpProblem, sites: pd.DataFrame) -> pd.Series:
@@ -220,32 +286,37 @@ def _sum(vars_, coefs=None) -> pulp.LpAffineExpression:
     return pulp.LpAffineExpression([(v, float(c)) for v, c in zip(list(vars_), list(coefs))])
 
 
-def define_demand(pairs: pd.DataFrame):
+def define_demand(m: EstateModel, estate: Estate):
     """1. Every zone's demand for every service is fully served."""
-    for (z, k), xs in pairs.groupby(["zone_id", "service_id"], sort=False).x:
-        yield f"Zone-demand_{safe(z)}_{safe(k)}", _sum(xs) == 1
+    for (z, k), xs in m.pairs.groupby(["zone_id", "service_id"], sort=False).x:
+        yield (z, k), _sum(xs) == 1
 
 
-def define_access(pairs: pd.DataFrame, services: pd.DataFrame):
+def define_access(m: EstateModel, estate: Estate):
     """2. The required share of each service's demand is served within its travel standard."""
-    for k, p in pairs.groupby("service_id", sort=False):
+    services = estate.services
+    for k, p in m.pairs.groupby("service_id", sort=False):
         rho = services.at[k, "required_share"]
         if rho <= 0 or p.within.all():
             continue
         inside = p[p.within]
-        total = services.at[k, "total_demand"]
-        yield f"Service-access_{safe(k)}", _sum(inside.x, inside.demand) >= rho * total
+        yield (k,), _sum(inside.x, inside.demand) >= rho * services.at[k, "total_demand"]
 
 
-def define_linking(pairs: pd.DataFrame, host: pd.Series, keep: pd.Series):
-    """3. A share needs its service present (x <= h), a service needs its site kept (h <= y)."""
-    h_of, y_of = host.to_dict(), keep.to_dict()  # dict lookups: Series lookups cost ~20x more per pair
-    for z, k, s, x in zip(pairs.zone_id.tolist(), pairs.service_id.tolist(), pairs.site_id.tolist(),
-                          pairs.x.tolist()):
-        yield f"Share-link_{safe(z)}_{safe(k)}_{safe(s)}", _at_most(x, h_of[(k, s)])
-    for (k, s), h in h_of.items():
+def define_share_link(m: EstateModel, estate: Estate):
+    """3a. A share needs its service present: x <= h."""
+    h_of = m.host.to_dict()  # dict lookups: Series lookups cost ~20x more per pair
+    p = m.pairs
+    for z, k, s, x in zip(p.zone_id.tolist(), p.service_id.tolist(), p.site_id.tolist(), p.x.tolist()):
+        yield (z, k, s), _at_most(x, h_of[(k, s)])
+
+
+def define_service_link(m: EstateModel, estate: Estate):
+    """3b. A service needs its site kept: h <= y (where h is not y itself)."""
+    y_of = m.keep.to_dict()
+    for (k, s), h in m.host.to_dict().items():
         if h is not y_of[s]:
-            yield f"Service-link_{safe(k)}_{safe(s)}", _at_most(h, y_of[s])
+            yield (k, s), _at_most(h, y_of[s])
 
 
 def _at_most(a: pulp.LpVariable, b: pulp.LpVariable) -> pulp.LpConstraint:
@@ -253,88 +324,87 @@ def _at_most(a: pulp.LpVariable, b: pulp.LpVariable) -> pulp.LpConstraint:
     return pulp.LpConstraint(pulp.LpAffineExpression([(a, 1.0), (b, -1.0)]), pulp.LpConstraintLE, rhs=0.0)
 
 
-def define_capacity(pairs, sites, services, keep):
+def define_capacity(m: EstateModel, estate: Estate):
     """4. Floor area used by all services at a site fits its capacity."""
-    sigma = pairs.service_id.map(services.space_m2_per_unit)
-    area = sigma * pairs.demand
-    use = pairs.assign(area=area)[area > 0]
-    for s, p in use.groupby("site_id", sort=False):
-        yield f"Site-capacity_{safe(s)}", _sum(p.x, p.area) - float(sites.at[s, "capacity_m2"]) * keep[s] <= 0
+    p = m.pairs
+    area = p.service_id.map(estate.services.space_m2_per_unit) * p.demand
+    use = p.assign(area=area)[area > 0]
+    for s, g in use.groupby("site_id", sort=False):
+        yield (s,), _sum(g.x, g.area) - float(estate.sites.at[s, "capacity_m2"]) * m.keep[s] <= 0
 
 
-def define_fitout(pairs, services, occupation, fitout: pd.Series):
+def define_fitout(m: EstateModel, estate: Estate):
     """5. New floor area of a service at a site, beyond what it occupies there today."""
-    if fitout.empty:
+    if m.fitout.empty:
         return
-    today = occupation.set_index(["service_id", "site_id"]).floor_area_m2
-    p = pairs.assign(area=pairs.service_id.map(services.space_m2_per_unit) * pairs.demand)
+    today = estate.occupation.set_index(["service_id", "site_id"]).floor_area_m2
+    p = m.pairs.assign(area=m.pairs.service_id.map(estate.services.space_m2_per_unit) * m.pairs.demand)
     groups = p.groupby(["service_id", "site_id"], sort=False)
-    for (k, s), g in fitout.items():
+    for (k, s), g in m.fitout.items():
         grp = groups.get_group((k, s))
-        q = float(today.get((k, s), 0.0))
-        yield f"Service-fitout_{safe(k)}_{safe(s)}", g - _sum(grp.x, grp.area) >= -q
+        yield (k, s), g - _sum(grp.x, grp.area) >= -float(today.get((k, s), 0.0))
 
 
-def define_incompatible(services, host: pd.Series, separate_sites: set):
+def define_incompatible(m: EstateModel, estate: Estate):
     """6. Incompatible services never share a building."""
     seen = set()
-    for k, others in services.incompatible_with.items():
-        for o in others:
-            pair = tuple(sorted((k, o)))
+    for k, others in estate.services.incompatible_with.items():
+        for other in others:
+            pair = tuple(sorted((k, other)))
             if pair in seen:
                 continue
             seen.add(pair)
-            for s in sorted(separate_sites):
-                if (pair[0], s) in host.index and (pair[1], s) in host.index:
-                    yield (f"Site-incompatible_{safe(pair[0])}_{safe(pair[1])}_{safe(s)}",
-                           host[(pair[0], s)] + host[(pair[1], s)] <= 1)
+            for s in sorted(m.separate_sites):
+                if (pair[0], s) in m.host.index and (pair[1], s) in m.host.index:
+                    yield (*pair, s), m.host[(pair[0], s)] + m.host[(pair[1], s)] <= 1
 
 
-def define_min_size(pairs, services, host: pd.Series):
+def define_min_size(m: EstateModel, estate: Estate):
     """6b. A site hosting a service gives it at least the service's viable size (m²)."""
+    services = estate.services
     mu = services.min_site_m2
     if not (mu > 0).any():
         return
-    p = pairs[pairs.service_id.map(mu) > 0]
+    p = m.pairs[m.pairs.service_id.map(mu) > 0]
     p = p.assign(area=p.service_id.map(services.space_m2_per_unit) * p.demand)
-    h_of = host.to_dict()
+    h_of = m.host.to_dict()
     for (k, s), g in p.groupby(["service_id", "site_id"], sort=False):
-        yield f"Service-min_size_{safe(k)}_{safe(s)}", _sum(g.x, g.area) - float(mu[k]) * h_of[(k, s)] >= 0
+        yield (k, s), _sum(g.x, g.area) - float(mu[k]) * h_of[(k, s)] >= 0
 
 
-def define_site_count(keep: pd.Series, o: ModelOptions):
+def define_site_count(m: EstateModel, estate: Estate):
     """7a. Limits on the number of sites kept."""
-    total = _sum(keep)
-    if o.exact_sites is not None:
-        yield "Estate-sites_exact", total == o.exact_sites
-    if o.min_sites is not None:
-        yield "Estate-sites_min", total >= o.min_sites
-    if o.max_sites is not None:
-        yield "Estate-sites_max", total <= o.max_sites
+    options, total = m.options, _sum(m.keep)
+    if options.exact_sites is not None:
+        yield ("exact",), total == options.exact_sites
+    if options.min_sites is not None:
+        yield ("min",), total >= options.min_sites
+    if options.max_sites is not None:
+        yield ("max",), total <= options.max_sites
 
 
-def define_capital_budget(keep, sites, services, fitout, o: ModelOptions):
+def define_capital_budget(m: EstateModel, estate: Estate):
     """7b. Capital for backlog on kept sites and fit-out stays within the budget (£)."""
-    if o.capital_budget is None:
+    if m.options.capital_budget is None:
         return
-    m = [services.at[k, "move_cost_gbp_per_m2"] for k, _ in fitout.index]
-    spend = _sum(keep, sites.backlog_gbp) + _sum(fitout, m)
-    yield "Estate-capital_budget", spend <= o.capital_budget
+    rate = [estate.services.at[k, "move_cost_gbp_per_m2"] for k, _ in m.fitout.index]
+    yield (), _sum(m.keep, estate.sites.backlog_gbp) + _sum(m.fitout, rate) <= m.options.capital_budget
 
 
-def define_savings_target(keep, sites, o: ModelOptions):
+def define_savings_target(m: EstateModel, estate: Estate):
     """7c. Running cost saved by disposals reaches the target (£/yr)."""
-    if o.min_annual_saving is None:
+    if m.options.min_annual_saving is None:
         return
-    yield "Estate-savings_target", float(sites.running_cost_gbp.sum()) - _sum(keep, sites.running_cost_gbp) \
-        >= o.min_annual_saving
+    running = estate.sites.running_cost_gbp
+    yield (), float(running.sum()) - _sum(m.keep, running) >= m.options.min_annual_saving
 
 
-def define_capacity_cover(keep, sites, services):
+def define_capacity_cover(m: EstateModel, estate: Estate):
     """8. Kept capacity covers total space need (valid inequality; tightens the LP bound)."""
+    services = estate.services
     need = float((services.space_m2_per_unit * services.total_demand).sum())
     if need > 0:
-        yield "Estate-capacity_cover", _sum(keep, sites.capacity_m2) >= need
+        yield (), _sum(m.keep, estate.sites.capacity_m2) >= need
 
 
 def receipt_shares(sites: pd.DataFrame, rule: str) -> pd.DataFrame:
@@ -350,26 +420,28 @@ def receipt_shares(sites: pd.DataFrame, rule: str) -> pd.DataFrame:
     return w
 
 
-def define_owner_positions(keep, fitout, sites, services, o: ModelOptions):
+def define_owner_positions(m: EstateModel, estate: Estate):
     """9. No organisation's net annual position falls below its minimum (£/yr).
 
     Position = running cost and annualised backlog of its disposed sites + annualised share of all
     receipts (by the sharing rule) - annualised move costs at its kept sites.
     """
-    owners = [w for w in sorted(sites.owner.unique()) if o.owner_minimum(w) is not None]
+    options, sites, services = m.options, estate.sites, estate.services
+    owners = [w for w in sorted(sites.owner.unique()) if options.owner_minimum(w) is not None]
     if not owners:
         return
-    shares = receipt_shares(sites, o.receipts_sharing)
-    m = {(k, s): services.at[k, "move_cost_gbp_per_m2"] for k, s in fitout.index}
+    phi = options.phi
+    shares = receipt_shares(sites, options.receipts_sharing)
+    rate = {(k, s): services.at[k, "move_cost_gbp_per_m2"] for k, s in m.fitout.index}
     for w in owners:
         own = (sites.owner == w).to_numpy()
-        gone_value = sites.running_cost_gbp * own + o.phi * sites.backlog_gbp * own \
-            + o.phi * sites.net_receipt_gbp * shares[w]  # per site, paid to w if the site goes
-        expr = float(gone_value.sum()) - _sum(keep, gone_value)
-        moves = [(g, -o.phi * m[(k, s)]) for (k, s), g in fitout.items() if sites.at[s, "owner"] == w]
+        gone_value = sites.running_cost_gbp * own + phi * sites.backlog_gbp * own \
+            + phi * sites.net_receipt_gbp * shares[w]  # per site, paid to w if the site goes
+        expr = float(gone_value.sum()) - _sum(m.keep, gone_value)
+        moves = [(g, -phi * rate[(k, s)]) for (k, s), g in m.fitout.items() if sites.at[s, "owner"] == w]
         if moves:
             expr = expr + pulp.LpAffineExpression(moves)
-        yield f"Owner-position_{safe(w)}", expr >= o.owner_minimum(w)
+        yield (w,), expr >= options.owner_minimum(w)
 
 
 def zone_baseline_minutes(estate: Estate) -> pd.Series:
@@ -379,34 +451,175 @@ def zone_baseline_minutes(estate: Estate) -> pd.Series:
     return w / b.demand.groupby([b.zone_id, b.service_id]).sum()
 
 
-def define_travel_increase(pairs, estate: Estate, o: ModelOptions):
-    """10. Equity: no zone's (or deprivation decile's) mean trip to a service grows by more than a limit."""
-    if o.max_travel_increase is None and o.max_decile_travel_increase is None:
-        return
+def _with_baseline(m: EstateModel, estate: Estate) -> pd.DataFrame:
+    """The admissible pairs with today's mean trip of their zone and service (pairs without one dropped)."""
     before = zone_baseline_minutes(estate)
-    p = pairs.assign(before=pd.MultiIndex.from_frame(pairs[["zone_id", "service_id"]]).map(before.to_dict()))
-    p = p[p.before.notna()]
-    if o.max_travel_increase is not None:
-        slack = p.minutes - p.before - o.max_travel_increase
-        for (z, k), g in p.assign(slack=slack).groupby(["zone_id", "service_id"], sort=False):
-            if (g.slack > 0).any():  # otherwise every choice already meets the limit
-                yield f"Zone-travel_increase_{safe(z)}_{safe(k)}", _sum(g.x, g.slack) <= 0
-    if o.max_decile_travel_increase is not None:
-        decile = p.zone_id.map(estate.zones["deprivation_decile"])
-        slack = p.demand * (p.minutes - p.before - o.max_decile_travel_increase)
-        for (d, k), g in p.assign(decile=decile, slack=slack).groupby(["decile", "service_id"], sort=False):
-            yield f"Decile-travel_increase_{safe(d)}_{safe(k)}", _sum(g.x, g.slack) <= 0
+    p = m.pairs
+    p = p.assign(before=pd.MultiIndex.from_frame(p[["zone_id", "service_id"]]).map(before.to_dict()))
+    return p[p.before.notna()]
 
 
-def define_objective(keep, sites, services, pairs, fitout, o: ModelOptions):
+def define_zone_travel_increase(m: EstateModel, estate: Estate):
+    """10a. Equity: no zone's mean trip to a service grows by more than the limit (minutes)."""
+    limit = m.options.max_travel_increase
+    if limit is None:
+        return
+    p = _with_baseline(m, estate)
+    for (z, k), g in p.assign(slack=p.minutes - p.before - limit).groupby(["zone_id", "service_id"], sort=False):
+        if (g.slack > 0).any():  # otherwise every choice already meets the limit
+            yield (z, k), _sum(g.x, g.slack) <= 0
+
+
+def define_decile_travel_increase(m: EstateModel, estate: Estate):
+    """10b. Equity: no deprivation decile's mean trip to a service grows by more than the limit (minutes)."""
+    limit = m.options.max_decile_travel_increase
+    if limit is None:
+        return
+    p = _with_baseline(m, estate)
+    p = p.assign(decile=p.zone_id.map(estate.zones["deprivation_decile"]),
+                 slack=p.demand * (p.minutes - p.before - limit))
+    for (d, k), g in p.groupby(["decile", "service_id"], sort=False):
+        yield (d, k), _sum(g.x, g.slack) <= 0
+
+
+def define_objective(keep, sites, services, pairs, fitout, options: ModelOptions):
     """Annual equivalent cost (£/yr), demand-weighted minutes and one-off move cost (£)."""
-    per_site = sites.running_cost_gbp + o.phi * sites.backlog_gbp + o.phi * sites.net_receipt_gbp
-    cost = _sum(keep, per_site) - o.phi * float(sites.net_receipt_gbp.sum())
+    phi = options.phi
+    per_site = sites.running_cost_gbp + phi * sites.backlog_gbp + phi * sites.net_receipt_gbp
+    cost = _sum(keep, per_site) - phi * float(sites.net_receipt_gbp.sum())
     m = [services.at[k, "move_cost_gbp_per_m2"] for k, _ in fitout.index]
     move_cost = _sum(fitout, m)
-    cost = cost + o.phi * move_cost
+    cost = cost + phi * move_cost
     travel = _sum(pairs.x, pairs.demand * pairs.minutes)
     return cost, travel, move_cost
+
+
+# How the elastic diagnosis measures and words each relaxed family (see diagnose.elastic).
+
+def _each(sentence: Callable) -> Callable:
+    """A ``say`` that words each relaxed row on its own: sentence(model, estate, ids, sign, amount)."""
+    return lambda m, estate, rows: [t for ids, sign, amount in rows if (t := sentence(m, estate, ids, sign, amount))]
+
+
+def _say_unserved(m: EstateModel, estate: Estate, rows) -> list[str]:
+    demand = estate.demand.groupby(["zone_id", "service_id"]).demand.sum()
+    by_service: dict = {}
+    for (z, k), _, share in rows:
+        by_service.setdefault(k, []).append((z, share * float(demand.get((z, k), 0.0))))
+    limits = m.options.written()
+    return [f"{k}: zones {listed([z for z, _ in zs])} ({sum(a for _, a in zs):,.0f} "
+            f"{estate.services.at[k, 'demand_unit']}s) cannot be served within the travel standards and site "
+            f"capacities{' together with ' + limits if limits else ''}; relax one of them"
+            for k, zs in by_service.items()]
+
+
+def _say_access(m, estate, ids, sign, amount) -> str:
+    k, = ids
+    svc = estate.services.loc[k]
+    return (f"{k}: {amount:,.0f} {svc.demand_unit}s more would have to be within {svc.max_travel_min:g} min "
+            f"to reach the required {svc.required_share:.0%}; relax the standard or keep more {k} sites")
+
+
+def _say_capacity(m, estate, ids, sign, amount) -> str:
+    s, = ids
+    site = estate.sites.loc[s]
+    return (f"site {s} ({site['name']}) would need {amount:,.0f} m² more floor area than its "
+            f"{site.capacity_m2:,.0f} m²; keep another site nearby or relax a standard")
+
+
+def _say_site_count(m, estate, ids, sign, amount) -> str:
+    rule, = ids
+    limit = {"exact": m.options.exact_sites, "min": m.options.min_sites, "max": m.options.max_sites}[rule]
+    more = rule == "max" or (rule == "exact" and sign < 0)  # total - s <= max; total -/+ s = p
+    return f"constraints.{rule}_sites = {limit}: the other requirements need {amount:,.0f} site(s) " \
+           f"{'more' if more else 'fewer'}"
+
+
+def _say_owner(m, estate, ids, sign, amount) -> str:
+    w, = ids
+    return f"{w} would be £{amount:,.0f}/yr below its allowed position (£{m.options.owner_minimum(w):,.0f}/yr)"
+
+
+def _say_zone_travel(m, estate, ids, sign, amount) -> str:
+    z, k = ids
+    return (f"constraints.max_travel_increase_min = {m.options.max_travel_increase:g} would be exceeded for "
+            f"zone {z}, {k} by {amount:,.1f} min")
+
+
+def _say_decile_travel(m, estate, ids, sign, amount) -> str:
+    d, k = ids
+    return (f"constraints.max_decile_travel_increase_min = {m.options.max_decile_travel_increase:g} would be "
+            f"exceeded for deprivation decile {d:g}, {k} by {amount:,.1f} demand-weighted minutes")
+
+
+def _at_least_one(value) -> float:
+    return max(float(value), 1.0)
+
+
+FAMILIES = (
+    Family("Zone-demand", "1", "Demand served",
+           "`Σ_s x[z,k,s] = 1` for every `(z,k)` with `d[z,k] > 0` (shares of demand).", define_demand,
+           Elastic("share of the zone's demand left unserved", lambda m, e, ids, c: 1.0, _say_unserved,
+                   weight=DEMAND_WEIGHT)),
+    Family("Service-access", "2", "Access standard",
+           "`Σ_{(z,k,s) ∈ Aᵀ} d[z,k] x[z,k,s] ≥ ρ[k] Σ_z d[z,k]` (units of demand): an area-wide share; with "
+           "`ρ = 1` and the default catchment every admissible trip is within the standard and the row is left out.",
+           define_access,
+           Elastic("units of demand short of the share ÷ the service's total demand",
+                   lambda m, e, ids, c: _at_least_one(e.services.at[ids[0], "total_demand"]), _each(_say_access))),
+    Family("Share-link", "3a", "Strong linking (share)", "`x[z,k,s] ≤ h[k,s]`: a share needs its service there.",
+           define_share_link),
+    Family("Service-link", "3b", "Strong linking (site)",
+           "`h[k,s] ≤ y[s]`: a service needs its site kept (left out where `h[k,s]` is `y[s]`).", define_service_link),
+    Family("Site-capacity", "4", "Capacity", "`Σ_{k,z} σ[k] d[z,k] x[z,k,s] ≤ a[s] y[s]` (m²).", define_capacity,
+           Elastic("m² beyond the site's capacity ÷ its capacity",
+                   lambda m, e, ids, c: _at_least_one(e.sites.at[ids[0], "capacity_m2"]), _each(_say_capacity))),
+    Family("Service-fitout", "5", "Fit-out", "`g[k,s] ≥ σ[k] Σ_z d[z,k] x[z,k,s] − q[k,s]` (m²).", define_fitout),
+    Family("Site-incompatible", "6", "Incompatible services",
+           "`h[k,s] + h[k',s] ≤ 1` for incompatible `k, k'`.", define_incompatible),
+    Family("Service-min_size", "6b", "Viable size",
+           "`σ[k] Σ_z d[z,k] x[z,k,s] ≥ μ[k] h[k,s]` (m²): a service point has at least `μ[k]` m² (`min_site_m2`).",
+           define_min_size),
+    Family("Estate-sites", "7a", "Board limits: sites kept",
+           "`L ≤ Σ_s y[s] ≤ U` or `= p` (sites; `min_sites`, `max_sites`, `exact_sites`).", define_site_count,
+           Elastic("sites", lambda m, e, ids, c: 1.0, _each(_say_site_count), both_ways=True)),
+    Family("Estate-capital_budget", "7b", "Board limits: capital budget",
+           "`Σ_s b[s] y[s] + Σ_{k,s} m[k] g[k,s] ≤ B` (£; `capital_budget_gbp`).", define_capital_budget,
+           Elastic("£ over the budget ÷ the budget", lambda m, e, ids, c: _at_least_one(m.options.capital_budget),
+                   _each(lambda m, e, ids, sign, amount: f"the capital budget £{m.options.capital_budget:,.0f} is "
+                         f"£{amount:,.0f} short of the backlog and fit-out the other requirements need"))),
+    Family("Estate-savings_target", "7c", "Board limits: savings target",
+           "`Σ_s c[s] (1 − y[s]) ≥ S` (£/yr; `min_annual_saving_gbp`).", define_savings_target,
+           Elastic("£/yr short of the target ÷ the target",
+                   lambda m, e, ids, c: _at_least_one(m.options.min_annual_saving),
+                   _each(lambda m, e, ids, sign, amount: f"the savings target £{m.options.min_annual_saving:,.0f}/yr "
+                         f"can be met only to within £{amount:,.0f}/yr under the other requirements"))),
+    Family("Estate-capacity_cover", "8", "Valid inequality",
+           "`Σ_s a[s] y[s] ≥ Σ_k σ[k] Σ_z d[z,k]` (m²): kept space covers the need; tightens the LP bound without "
+           "cutting off any plan.", define_capacity_cover,
+           Elastic("m² short ÷ the total need (not reported: implied by the capacity rows)",
+                   lambda m, e, ids, c: _at_least_one(-c.constant), lambda m, e, rows: [])),
+    Family("Owner-position", "9", "Partner positions",
+           "`Σ_{s∈o} (c[s] + φ b[s]) (1 − y[s]) + φ Σ_s ω[o,s] v[s] (1 − y[s]) − φ Σ_{k,s∈o} m[k] g[k,s] ≥ P[o]` "
+           "(£/yr): each organisation's running cost and backlog saved plus its share `ω` of receipts (by "
+           "`receipts_sharing`), less its move costs, reach its minimum (`min_owner_position_gbp`).",
+           define_owner_positions,
+           Elastic("£/yr below the minimum ÷ the larger of its size and the mean site's running cost",
+                   lambda m, e, ids, c: max(abs(float(c.constant)), float(e.sites.running_cost_gbp.mean()), 1.0),
+                   _each(_say_owner))),
+    Family("Zone-travel_increase", "10a", "Equity: zones",
+           "`Σ_s x[z,k,s] (t[z,s] − t̄[z,k] − Δ) ≤ 0` (minutes): no zone's mean trip to a service grows by more "
+           "than `Δ` (`max_travel_increase_min`) over today's `t̄[z,k]`.", define_zone_travel_increase,
+           Elastic("minutes over the limit ÷ the limit",
+                   lambda m, e, ids, c: _at_least_one(m.options.max_travel_increase), _each(_say_zone_travel))),
+    Family("Decile-travel_increase", "10b", "Equity: deprivation deciles",
+           "`Σ_{z∈D,s} d[z,k] x[z,k,s] (t[z,s] − t̄[z,k] − Δ_D) ≤ 0` (demand-weighted minutes): no deprivation "
+           "decile's mean trip grows by more than `Δ_D` (`max_decile_travel_increase_min`).",
+           define_decile_travel_increase,
+           Elastic("demand-weighted minutes over the limit ÷ the limit",
+                   lambda m, e, ids, c: _at_least_one(m.options.max_decile_travel_increase),
+                   _each(_say_decile_travel))),
+)
 
 
 def start_from_plan(model: EstateModel, kept, allocation: pd.DataFrame, services: pd.DataFrame,

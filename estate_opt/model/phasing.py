@@ -46,9 +46,13 @@ import pulp
 
 from estate_opt.inputs.estate import Estate
 from estate_opt.model.formulation import (
+    Elastic,
     EstateModel,
+    Family,
     ModelOptions,
+    _each,
     _sum,
+    add_families,
     receipt_shares,
     safe,
 )
@@ -67,7 +71,7 @@ class PhasingOptions:
     min_saving: list = field(default_factory=list)  # £/yr of running cost saved by each year
 
     @classmethod
-    def from_scenario(cls, sc) -> "PhasingOptions | None":
+    def from_scenario(cls, sc) -> PhasingOptions | None:
         p = sc.phasing
         if not p.horizon_years:
             return None
@@ -98,6 +102,9 @@ class Programme:
     release: dict  # (site, t) -> r
     movein: dict  # (service, site, t) -> f
     fitout: dict  # (service, site, t) -> g (m²)
+    model: EstateModel | None = None  # the end-state model the programme phases
+    allowed: dict = field(default_factory=dict)  # site -> its allowed release years
+    movers: list = field(default_factory=list)  # (service, site) that may move in or be fitted out
 
 
 def release_years(estate: Estate, p: PhasingOptions) -> dict:
@@ -119,12 +126,12 @@ def check_programme(estate: Estate, p: PhasingOptions) -> list[str]:
     stuck = [s for s in estate.sites.index[estate.sites.fixed == "dispose"] if not allowed[s]]
     if stuck:
         ends = ", ".join(f"{s} ({estate.sites.at[s, 'lease_end']})" for s in stuck[:6])
-        return [f"sites that must go hold leases running past the programme's last year "
-                f"{p.start_year + p.horizon - 1}: {ends}; lengthen phasing.horizon_years or clear must_dispose"]
+        return [(f"sites that must go hold leases running past the programme's last year "
+                 f"{p.start_year + p.horizon - 1}: {ends}; lengthen phasing.horizon_years or clear must_dispose")]
     return []
 
 
-def add_programme(model: EstateModel, estate: Estate, p: PhasingOptions, o: ModelOptions) -> Programme:
+def add_programme(model: EstateModel, estate: Estate, p: PhasingOptions, options: ModelOptions) -> Programme:
     """Add release years, move-in years, yearly budgets and targets; make the objective the NPV."""
     prob = model.problem
     sites, services = estate.sites, estate.services
@@ -132,67 +139,139 @@ def add_programme(model: EstateModel, estate: Estate, p: PhasingOptions, o: Mode
     allowed = release_years(estate, p)
     release = {(s, t): prob.add_variable(f"Phase-release_{safe(s)}_{t}", cat=pulp.LpBinary)
                for s in sites.index for t in allowed[s]}
-    for s, y in model.keep.items():
-        prob.addConstraint(_sum([release[s, t] for t in allowed[s]]) + y == 1, f"Phase-release_once_{safe(s)}")
-
     today = _today(estate)
     fitted = set(model.fitout.index)
     movers = [(k, s) for (k, s) in model.host.index if ((k, s) not in today or (k, s) in fitted)
               and sites.at[s, "fixed"] != "dispose"]
     movein = {(k, s, t): prob.add_variable(f"Phase-movein_{safe(k)}_{safe(s)}_{t}", cat=pulp.LpBinary)
               for k, s in movers for t in years}
-    fit = {}
-    for k, s in movers:
-        f = _sum([movein[k, s, t] for t in years])
-        h = model.host[(k, s)]
-        prob.addConstraint(f - h == 0 if (k, s) not in today else f - h <= 0, f"Phase-movein_once_{safe(k)}_{safe(s)}")
-        if (k, s) in fitted:
-            cap = float(sites.at[s, "capacity_m2"])
-            parts = [prob.add_variable(f"Phase-fitout_{safe(k)}_{safe(s)}_{t}", 0) for t in years]
-            for t, g in zip(years, parts):
-                fit[k, s, t] = g
-                prob.addConstraint(g - cap * movein[k, s, t] <= 0, f"Phase-fitout_link_{safe(k)}_{safe(s)}_{t}")
-            prob.addConstraint(_sum(parts) - model.fitout[(k, s)] == 0, f"Phase-fitout_sum_{safe(k)}_{safe(s)}")
+    fit = {(k, s, t): prob.add_variable(f"Phase-fitout_{safe(k)}_{safe(s)}_{t}", 0)
+           for k, s in movers if (k, s) in fitted for t in years}
+    prog = Programme(p, release, movein, fit, model, allowed, movers)
+    # Rows in the order the programme has always had them (per mover: its move-in, fit-out years and their
+    # sum; per year: capital, then saving): the solver breaks ties by row order, so plans stay as they were.
+    rank = {ks: i for i, ks in enumerate(movers)}
+    place = {"Phase-release_once": lambda ids: (0,), "Phase-movein_once": lambda ids: (1, rank[ids], 0),
+             "Phase-fitout_link": lambda ids: (1, rank[ids[:2]], 1, ids[2]),
+             "Phase-fitout_sum": lambda ids: (1, rank[ids], 2), "Phase-order": lambda ids: (2,),
+             "Phase-capital": lambda ids: (3, ids[0], 0), "Phase-saving": lambda ids: (3, ids[0], 1)}
+    add_families(model, PHASE_FAMILIES, prog, estate, order=lambda key, ids: place[key](ids))
 
-    # No one left without a service: a current home is released only once every new home is open.
-    new_homes: dict[str, list] = {}
-    for k, s in movers:
-        new_homes.setdefault(k, []).append(s)
-    for k, s_old in sorted(today):
-        if not allowed.get(s_old):
-            continue
-        for s_new in new_homes.get(k, []):
-            if s_new == s_old:
-                continue
-            opened = [movein[k, s_new, t] for t in years]
-            for t in allowed[s_old]:
-                gone = [release[s_old, u] for u in allowed[s_old] if u <= t]
-                prob.addConstraint(_sum(gone) - _sum(opened[: t + 1]) + _sum(opened) <= 1,
-                                   f"Phase-order_{safe(k)}_{safe(s_old)}_{safe(s_new)}_{t}")
-
-    move_rate = services.move_cost_gbp_per_m2
-    for t in years:
-        spend = _sum([g for (k, s, u), g in fit.items() if u == t], [move_rate[k] for (k, s, u) in fit if u == t])
-        if t == 0:
-            spend = spend + _sum(model.keep, sites.backlog_gbp)
-        if p.budget(t) is not None:
-            prob.addConstraint(spend <= p.budget(t), f"Phase-capital_{t}")
-        if p.target(t) is not None:
-            saved = _sum([release[s, u] for s in sites.index for u in allowed[s] if u <= t],
-                         [sites.at[s, "running_cost_gbp"] for s in sites.index for u in allowed[s] if u <= t])
-            prob.addConstraint(saved >= p.target(t), f"Phase-saving_{t}")
-
-    pa = 1.0 / o.phi
+    pa = 1.0 / options.phi
     disc = p.discount(np.arange(p.horizon))
     run_pv = [p.running_pv(t) for t in years]
+    move_rate = services.move_cost_gbp_per_m2
     npv = _sum(model.keep, sites.running_cost_gbp * pa + sites.backlog_gbp)
     npv = npv + _sum(list(release.values()), [sites.at[s, "running_cost_gbp"] * run_pv[t]
                                               - sites.at[s, "net_receipt_gbp"] * disc[t] for s, t in release])
     if fit:
         npv = npv + _sum(list(fit.values()), [move_rate[k] * disc[t] for k, s, t in fit])
-    objective = npv + o.travel_weight * pa * model.travel if o.travel_weight else npv
+    objective = npv + options.travel_weight * pa * model.travel if options.travel_weight else npv
     prob.setObjective(objective)
-    return Programme(p, release, movein, fit)
+    return prog
+
+
+def define_release_once(prog: Programme, estate: Estate):
+    """P1. A site not kept is released exactly once, in one of its allowed years."""
+    for s, y in prog.model.keep.items():
+        yield (s,), _sum([prog.release[s, t] for t in prog.allowed[s]]) + y == 1
+
+
+def define_movein_once(prog: Programme, estate: Estate):
+    """P2. A service moves into a new home exactly once; into more space at a current home at most once."""
+    today, years = _today(estate), range(prog.options.horizon)
+    for k, s in prog.movers:
+        f, h = _sum([prog.movein[k, s, t] for t in years]), prog.model.host[(k, s)]
+        yield (k, s), (f - h == 0 if (k, s) not in today else f - h <= 0)
+
+
+def define_fitout_link(prog: Programme, estate: Estate):
+    """P3. Fit-out happens only in the year of the move (m²)."""
+    for (k, s, t), g in prog.fitout.items():
+        yield (k, s, t), g - float(estate.sites.at[s, "capacity_m2"]) * prog.movein[k, s, t] <= 0
+
+
+def define_fitout_sum(prog: Programme, estate: Estate):
+    """P4. The yearly fit-outs add up to the plan's (m²)."""
+    years, fitted = range(prog.options.horizon), set(prog.model.fitout.index)
+    for k, s in prog.movers:
+        if (k, s) in fitted:
+            yield (k, s), _sum([prog.fitout[k, s, t] for t in years]) - prog.model.fitout[(k, s)] == 0
+
+
+def define_order(prog: Programme, estate: Estate):
+    """P5. No one left without a service: a current home is released only once every new home is open."""
+    years, allowed = range(prog.options.horizon), prog.allowed
+    new_homes: dict[str, list] = {}
+    for k, s in prog.movers:
+        new_homes.setdefault(k, []).append(s)
+    for k, s_old in sorted(_today(estate)):
+        if not allowed.get(s_old):
+            continue
+        for s_new in new_homes.get(k, []):
+            if s_new == s_old:
+                continue
+            opened = [prog.movein[k, s_new, t] for t in years]
+            for t in allowed[s_old]:
+                gone = [prog.release[s_old, u] for u in allowed[s_old] if u <= t]
+                yield (k, s_old, s_new, t), _sum(gone) - _sum(opened[: t + 1]) + _sum(opened) <= 1
+
+
+def define_yearly_capital(prog: Programme, estate: Estate):
+    """P6. Each year's capital (year 0: kept sites' backlog; every year: fit-out) stays within its budget (£)."""
+    rate = estate.services.move_cost_gbp_per_m2
+    for t in range(prog.options.horizon):
+        if prog.options.budget(t) is None:
+            continue
+        moves = [(g, k) for (k, s, u), g in prog.fitout.items() if u == t]
+        spend = _sum([g for g, _ in moves], [rate[k] for _, k in moves])
+        if t == 0:
+            spend = spend + _sum(prog.model.keep, estate.sites.backlog_gbp)
+        yield (t,), spend <= prog.options.budget(t)
+
+
+def define_yearly_saving(prog: Programme, estate: Estate):
+    """P7. Running cost saved by each year's releases so far reaches that year's target (£/yr)."""
+    sites, allowed = estate.sites, prog.allowed
+    for t in range(prog.options.horizon):
+        if prog.options.target(t) is None:
+            continue
+        gone = [(s, u) for s in sites.index for u in allowed[s] if u <= t]
+        yield (t,), _sum([prog.release[s, u] for s, u in gone],
+                         [sites.at[s, "running_cost_gbp"] for s, _ in gone]) >= prog.options.target(t)
+
+
+def _yearly(what: str, setting: str):
+    def say(m, estate, ids, sign, amount) -> str:
+        t, = ids
+        return f"programme year {t}: {what.format(amount=amount)} ({setting})"
+    return say
+
+
+PHASE_FAMILIES = (
+    Family("Phase-release_once", "P1", "Release once",
+           "`Σ_t r[s,t] = 1 − y[s]` over `s`'s allowed years (a leasehold from its `lease_end`).", define_release_once),
+    Family("Phase-movein_once", "P2", "Move in once",
+           "`Σ_t f[k,s,t] = h[k,s]` for a new home, `≤ h[k,s]` for more space at a current one.", define_movein_once),
+    Family("Phase-fitout_link", "P3", "Fit-out in the move's year", "`g[k,s,t] ≤ a[s] f[k,s,t]` (m²).",
+           define_fitout_link),
+    Family("Phase-fitout_sum", "P4", "Fit-out adds up", "`Σ_t g[k,s,t] = g[k,s]` (m²).", define_fitout_sum),
+    Family("Phase-order", "P5", "Nobody without a service",
+           "`Σ_{τ≤t} r[s,τ] ≤ Σ_{τ≤t} f[k,s',τ] + 1 − Σ_τ f[k,s',τ]` for every current home `s` of `k` and every "
+           "possible new home `s'` (all new homes open before any old one goes).", define_order),
+    Family("Phase-capital", "P6", "Yearly capital",
+           "`[t = 0] Σ_s b[s] y[s] + Σ_{k,s} m[k] g[k,s,t] ≤ B[t]` (£; `phasing.capital_budget_gbp`).",
+           define_yearly_capital,
+           Elastic("£ over the year's budget ÷ the budget", lambda m, e, ids, c: max(abs(float(c.constant)), 1.0),
+                   _each(_yearly("the capital budget is £{amount:,.0f} short of the backlog and fit-out that year "
+                                 "needs", "phasing.capital_budget_gbp; years count from 0")))),
+    Family("Phase-saving", "P7", "Yearly savings",
+           "`Σ_s c[s] Σ_{τ≤t} r[s,τ] ≥ S[t]` (£/yr; `phasing.min_annual_saving_gbp`).", define_yearly_saving,
+           Elastic("£/yr short of the year's target ÷ the target",
+                   lambda m, e, ids, c: max(abs(float(c.constant)), 1.0),
+                   _each(_yearly("the savings target can be met only to within £{amount:,.0f}/yr",
+                                 "phasing.min_annual_saving_gbp; leases and moves decide how early buildings can go")))),
+)
 
 
 def programme_table(prog: Programme, estate: Estate, allocation: pd.DataFrame | None = None) -> pd.DataFrame:
