@@ -9,6 +9,16 @@ import pytest
 from conftest import ORLIB
 
 from estate_opt.cli import main
+from estate_opt.errors import (
+    EstateOptError,
+    InfeasibleError,
+    InputError,
+    InputProblem,
+    OutputError,
+    SolverError,
+    VerifyError,
+)
+from estate_opt.inputs.network import RoadNetworkError
 from estate_opt.inputs.orlib import read_cap, to_files
 
 
@@ -128,3 +138,80 @@ def test_missing_paths_are_messages(args, capsys, tmp_path, monkeypatch):
     assert main(args) in (1, 2)
     err = capsys.readouterr().err
     assert err.startswith("estate-opt:") and "Traceback" not in err
+
+
+FOOTWAY_ONLY_OSM = """<?xml version="1.0" encoding="UTF-8"?>
+<osm version="0.6" generator="test">
+  <node id="1" version="1" lat="52.60" lon="-0.70"/>
+  <node id="2" version="1" lat="52.61" lon="-0.70"/>
+  <node id="3" version="1" lat="52.61" lon="-0.69"/>
+  <way id="10" version="1"><nd ref="1"/><nd ref="2"/><nd ref="3"/><tag k="highway" v="footway"/></way>
+</osm>
+"""
+
+
+@pytest.mark.parametrize("command", ["validate", "run"])
+def test_a_road_network_with_no_drivable_roads_is_an_input_error(command, line, tmp_path, capsys):
+    _, make = line
+    osm = tmp_path / "paths.osm"
+    osm.write_text(FOOTWAY_ONLY_OSM)
+    args = [command, str(make({"travel": {"method": "network", "network": str(osm)}}))]
+    out = tmp_path / "run"
+    code = main(args + (["--out", str(out), "-q"] if command == "run" else []))
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert err.startswith("estate-opt: error: 1 problem with the inputs:") and "Traceback" not in err
+    assert f"{osm}: the OSM file contains no drivable roads" in err
+    assert "fix: give travel.network an OpenStreetMap extract" in err
+    assert not out.exists()
+
+
+def test_solver_options_override_the_scenario(line, tmp_path, monkeypatch):
+    """--solver, --time-limit, --gap, --threads and --solver-log reach the solver; options not given do not."""
+    from estate_opt import run as run_module
+
+    _, make = line
+    seen = []
+    real = run_module.run_scenario
+
+    def spy(sc, *a, **kw):
+        seen.append(sc.solver)
+        return real(sc, *a, **kw)
+
+    monkeypatch.setattr(run_module, "run_scenario", spy)
+    path = make({"solver": {"time_limit_s": 77, "mip_gap": 1e-4, "threads": 3}})
+    assert main(["run", str(path), "--out", str(tmp_path / "a"), "-q", "--no-pack"]) == 0
+    assert main(["run", str(path), "--out", str(tmp_path / "b"), "-q", "--no-pack", "--solver", "cbc",
+                 "--time-limit", "30", "--gap", "0", "--threads", "1", "--solver-log"]) == 0
+    kept, given = seen
+    assert (kept.name, kept.time_limit_s, kept.mip_gap, kept.threads, kept.log) == ("highs", 77, 1e-4, 3, False)
+    assert (given.name, given.time_limit_s, given.mip_gap, given.threads, given.log) == ("cbc", 30, 0, 1, True)
+
+
+@pytest.mark.parametrize(("kind", "code", "start"), [
+    (VerifyError, 1, "estate-opt: error: "), (InputError, 2, "estate-opt: error: 1 problem with the inputs"),
+    (OutputError, 2, "estate-opt: cannot write: "), (InfeasibleError, 3, "estate-opt: infeasible: "),
+    (SolverError, 5, "estate-opt: solver error: "), (EstateOptError, 2, "estate-opt: error: "),
+    (RoadNetworkError, 2, "estate-opt: error: 1 problem with the inputs"),
+    (OSError, 2, "estate-opt: cannot write or read a file: No space left on device: x.csv; nothing was written"),
+    (KeyboardInterrupt, 130, "estate-opt: interrupted; nothing was written")])
+def test_each_kind_of_error_is_one_message_with_its_exit_code(kind, code, start, line, monkeypatch, capsys):
+    from estate_opt.inputs import scenario as scenario_module
+
+    if issubclass(kind, InputError):
+        exc = kind(InputProblem("x.csv", "what is wrong", "what would fix it"))
+    elif kind is OSError:
+        exc = OSError(28, "No space left on device", "x.csv")
+    else:
+        exc = kind("what went wrong")
+
+    def fail(path):
+        raise exc
+
+    _, make = line
+    path = make()
+    monkeypatch.setattr(scenario_module, "load_scenario", fail)
+    monkeypatch.delenv("ESTATE_OPT_DEBUG", raising=False)
+    assert main(["validate", str(path)]) == code
+    err = capsys.readouterr().err
+    assert err.startswith(start) and "Traceback" not in err

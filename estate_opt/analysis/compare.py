@@ -47,14 +47,14 @@ def plan_for(path: Path, runs: Path, reuse: bool = True, progress=lambda m: None
     for k, v in (solver_overrides or {}).items():
         setattr(sc.solver, k, v)
     folder = runs / Path(path).stem
-    if reuse and (folder / "summary.json").exists():
-        if same_settings(json.loads((folder / "summary.json").read_text()), sc):
-            try:
-                plan, _, _ = load_plan(folder)  # verifies the plan against today's inputs first
-                progress(f"{sc.name}: reusing the plan in {folder}")
-                return Solved(Path(path).stem, sc, plan, folder, True)
-            except Exception as e:  # a stale or edited plan: solve again
-                progress(f"{sc.name}: cannot reuse {folder} ({type(e).__name__}); solving")
+    if reuse and (folder / "summary.json").exists() and same_settings(
+            json.loads((folder / "summary.json").read_text()), sc):
+        try:
+            plan, _, _ = load_plan(folder)  # verifies the plan against today's inputs first
+            progress(f"{sc.name}: reusing the plan in {folder}")
+            return Solved(Path(path).stem, sc, plan, folder, True)
+        except Exception as e:  # noqa: BLE001 - a stale or edited plan, whatever is wrong with it: solve again
+            progress(f"{sc.name}: cannot reuse {folder} ({type(e).__name__}); solving")
     progress(f"{sc.name}: solving")
     plan, folder = run_scenario(sc, folder, overwrite=True, progress=progress)
     return Solved(Path(path).stem, sc, plan, folder, False)

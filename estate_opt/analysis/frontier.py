@@ -19,6 +19,7 @@ import pandas as pd
 
 from estate_opt.errors import InputError, InputProblem
 from estate_opt.inputs.scenario import Scenario
+from estate_opt.model.solve import Status
 
 STEP = 1e-6  # minutes: how far below the longest trip the next standard is set (exact tracing)
 
@@ -26,7 +27,7 @@ STEP = 1e-6  # minutes: how far below the longest trip the next standard is set 
 @dataclass
 class Point:
     value: float  # the setting's value at this point
-    status: str
+    status: Status
     plan: object = None
     folder: Path | None = None
     reason: str = ""  # why there is no plan (infeasible)
@@ -70,7 +71,7 @@ def apply(scenario: Scenario, estate, service: str, setting: str, value: float) 
 
 def stricter_first(setting: str, values) -> list[float]:
     """Order so that each plan is feasible for the next (looser) level and can warm-start it."""
-    vals = sorted(set(float(v) for v in values))
+    vals = sorted({float(v) for v in values})
     return vals[::-1] if setting in ("required_share", "space_m2_per_unit", "min_site_m2", "demand_rate") else vals
 
 
@@ -111,15 +112,15 @@ def _solve_point(scenario, base, service, setting, value, start, out, progress):
     try:
         plan, model = solve_estate(estate, ModelOptions.from_scenario(sc), sc.solver, sc.name, start=start)
     except (InfeasibleError, SolverError) as e:
-        status = "infeasible" if isinstance(e, InfeasibleError) else "no_solution"
-        progress(f"{setting} = {value:g}: {status}")
+        status = Status.INFEASIBLE if isinstance(e, InfeasibleError) else Status.NO_SOLUTION
+        progress(f"{setting} = {value:g}: {status.value}")
         return Point(value, status, reason=str(e)), start
     progress(f"{setting} = {value:g}: {plan.result.describe()}")
     plan.meta.update(plan_meta(sc, estate))
     folder = None
     if out is not None:
         folder = write_plan(plan, estate, sc, Path(out) / f"point-{value:.10g}", overwrite=True, pack=False)
-    return Point(value, plan.result.status.value, plan, folder), values_of(model.problem)
+    return Point(value, plan.result.status, plan, folder), values_of(model.problem)
 
 
 def _trace_exact(scenario, base, service, values, out, progress, max_points) -> list[Point]:
@@ -140,7 +141,7 @@ def _trace_exact(scenario, base, service, values, out, progress, max_points) -> 
 def frontier_table(points: list[Point], service: str, setting: str) -> pd.DataFrame:
     rows = []
     for p in points:
-        row = {"value": p.value, "status": p.status, "reason": p.reason, "folder": str(p.folder or "")}
+        row = {"value": p.value, "status": p.status.value, "reason": p.reason, "folder": str(p.folder or "")}
         if p.plan is not None:
             k = p.plan.kpis
             acc = p.plan.services if service == "*" else p.plan.services[p.plan.services.service_id == service]
@@ -197,13 +198,14 @@ def write_frontier(points, service, setting, scenario: Scenario, current: float 
     out.mkdir(parents=True, exist_ok=True)
     df = frontier_table(points, service, setting)
     df.to_csv(out / "frontier.csv", index=False)
+    status = [Status(s) for s in df.status]  # the table holds each status as text
     fig, ax = plt.subplots(figsize=(8, 5), dpi=120)
-    solved = df[df.status.isin(["optimal", "feasible"])]
+    solved = df[[s.has_solution for s in status]]
     if len(solved):
         ax.plot(solved.value, solved.annual_equivalent_saving_gbp / 1e6, "o-", color="#1a9850", label="optimal plans")
         dom = solved[~solved.pareto]
         ax.plot(dom.value, dom.annual_equivalent_saving_gbp / 1e6, "x", color="#999999", label="dominated")
-    infeasible = df[df.status == "infeasible"]
+    infeasible = df[[s is Status.INFEASIBLE for s in status]]
     for v in infeasible.value:
         ax.axvline(v, color="#d73027", ls=":", lw=1)
     if current is not None:
@@ -222,8 +224,8 @@ def write_frontier(points, service, setting, scenario: Scenario, current: float 
         + (f"£{r.annual_equivalent_saving_gbp:,.0f}</td><td>£{r.annual_running_saving_gbp:,.0f}</td><td>"
            f"{int(r.sites_after)}</td><td>{r.mean_travel_min:.1f}</td><td>{r.longest_trip_min:.1f}</td><td>"
            f"{'yes' if r.pareto else 'no'}</td><td>{html.escape(r.folder)}</td>"
-           if r.status in ("optimal", "feasible") else f"</td><td colspan=6>{html.escape(str(r.reason))[:300]}</td>")
-        + "</tr>" for r in df.itertuples())
+           if s.has_solution else f"</td><td colspan=6>{html.escape(str(r.reason))[:300]}</td>")
+        + "</tr>" for r, s in zip(df.itertuples(), status))
     import base64
 
     img = base64.b64encode((out / "frontier.png").read_bytes()).decode()

@@ -23,7 +23,7 @@ from estate_opt.model.formulation import (
     build_model,
     start_from_plan,
 )
-from estate_opt.model.solve import solve
+from estate_opt.model.solve import Status, solve
 
 COLUMNS = ["site_id", "name", "decision", "question", "extra_annual_cost_gbp", "status", "method",
            "uncertainty_gbp", "reason"]
@@ -66,7 +66,7 @@ def _force_in(s, site, y, model, options, scenario, base, tol, start, progress) 
         upper = base + trivial
         if lp.objective is not None and upper - lp.objective <= tol * max(abs(upper), 1.0) + 1e-6:
             progress(f"keep {s}: £{trivial:,.0f}/yr (the relaxation proves keeping it empty is best)")
-            return {**row, "extra_annual_cost_gbp": trivial, "status": "optimal", "method": "bound",
+            return {**row, "extra_annual_cost_gbp": trivial, "status": Status.OPTIMAL.value, "method": "bound",
                     "uncertainty_gbp": tol * (abs(upper) + abs(base)), "reason": "kept empty"}
         warm = dict(start, **{y.name: 1.0})
         r = solve(model.problem, scenario.solver, start=warm)
@@ -88,7 +88,7 @@ def _force_out(s, site, y, model, estate, options, scenario, base, tol, progress
         estate.sites.loc[s, "fixed"] = ""
     if reasons:
         progress(f"dispose {s}: cannot go ({reasons[0][:70]})")
-        return {**row, "status": "infeasible", "method": "precheck", "reason": "; ".join(reasons)}
+        return {**row, "status": Status.INFEASIBLE.value, "method": "precheck", "reason": "; ".join(reasons)}
     lo, hi = y.lowBound, y.upBound
     y.upBound = 0
     try:
@@ -96,8 +96,8 @@ def _force_out(s, site, y, model, estate, options, scenario, base, tol, progress
     finally:
         y.lowBound, y.upBound = lo, hi
     progress(f"dispose {s}: {r.describe()}")
-    if r.status.value == "infeasible":
-        return {**row, "status": "infeasible", "method": "solve",
+    if r.status is Status.INFEASIBLE:
+        return {**row, "status": Status.INFEASIBLE.value, "method": "solve",
                 "reason": "no plan meets every requirement without this site"}
     if not r.status.has_solution:
         return {**row, "status": r.status.value, "method": "solve", "reason": r.message}

@@ -35,7 +35,7 @@ def sensitivity(out_dir: str | Path, draws: int, seed: int | None = None, solver
     """(per-site disposal frequency, per-draw results) for a written plan."""
     from estate_opt.results.folder import load_single_period_plan
 
-    plan, estate, summary, scenario = load_single_period_plan(out_dir, solver_overrides)
+    plan, estate, _, scenario = load_single_period_plan(out_dir, solver_overrides)
     seed = scenario.sensitivity.seed if seed is None else seed
     options = ModelOptions.from_scenario(scenario)
     base_kept = list(plan.sites.site_id[plan.sites.decision == "retain"])

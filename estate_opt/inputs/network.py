@@ -27,8 +27,11 @@ import pandas as pd
 import shapely
 from pyproj import Transformer
 
+from estate_opt.errors import InputError, InputProblem
+
 __all__ = [
     "DEFAULT_SPEEDS_KMH",
+    "RoadNetworkError",
     "load_road_graph",
     "network_travel_times",
     "parse_maxspeed",
@@ -81,6 +84,18 @@ _MAXSPEED_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(mph|km/h|kmh|kph)?\s*$", re.I
 # Float slack so a pair whose time equals max_minutes exactly is kept despite rounding
 # in the sums of edge and connector times.
 _EPS = 1e-9
+
+_NO_ROADS = ("the OSM file contains no drivable roads (highway=* ways a car may use; footways, paths, tracks and "
+             "private roads are left out)")
+_FIX_EXTRACT = ("give travel.network an OpenStreetMap extract (.osm.pbf) covering the area's roads, e.g. from "
+                "download.geofabrik.de, or set travel.method: straight_line")
+
+
+class RoadNetworkError(InputError, ValueError):
+    """An OSM file that gives no road graph: an input problem naming the file and the fix.
+
+    Still a :class:`ValueError`, as this module has always raised for a bad file.
+    """
 
 
 def parse_maxspeed(value: str | None) -> float | None:
@@ -204,9 +219,12 @@ def load_road_graph(path, *, speeds_kmh=None, crs="EPSG:27700") -> nx.Graph:
 
     Raises
     ------
+    RoadNetworkError
+        If the file is missing, cannot be read or contains no drivable roads: an
+        :class:`~estate_opt.errors.InputError` (and a ``ValueError``) naming the file and
+        the fix.
     ValueError
-        If the file cannot be read, or contains no drivable roads, or a speed is not
-        positive. The message names the file.
+        If a speed is not positive.
     """
     speeds = dict(DEFAULT_SPEEDS_KMH if speeds_kmh is None else speeds_kmh)
     bad = {k: v for k, v in speeds.items() if not (v > 0 and math.isfinite(v))}
@@ -215,14 +233,16 @@ def load_road_graph(path, *, speeds_kmh=None, crs="EPSG:27700") -> nx.Graph:
 
     src = os.fspath(path)
     if not os.path.isfile(src):
-        raise ValueError(f"OSM file {src!r} not found or not a file")
+        raise RoadNetworkError(InputProblem(src, "the road network (OSM file) does not exist or is not a file",
+                                            "check travel.network in the scenario"))
     try:
         ways = _read_drivable_ways(src, speeds)
     except (RuntimeError, OSError) as exc:  # pyosmium reports format errors as RuntimeError
-        raise ValueError(f"could not read OSM file {src!r}: {exc}") from exc
+        raise RoadNetworkError(InputProblem(src, f"cannot be read as an OpenStreetMap file ({exc})",
+                                            _FIX_EXTRACT)) from exc
 
     if not ways:
-        raise ValueError(f"OSM file {src!r} contains no drivable roads")
+        raise RoadNetworkError(InputProblem(src, _NO_ROADS, _FIX_EXTRACT))
 
     # Project every distinct node once, vectorised.
     coords: dict[int, tuple[float, float]] = {}
@@ -262,7 +282,7 @@ def load_road_graph(path, *, speeds_kmh=None, crs="EPSG:27700") -> nx.Graph:
             prev = node
 
     if graph.number_of_edges() == 0:
-        raise ValueError(f"OSM file {src!r} contains no drivable roads")
+        raise RoadNetworkError(InputProblem(src, _NO_ROADS, _FIX_EXTRACT))
 
     largest = max(nx.connected_components(graph), key=len)
     graph = graph.subgraph(largest).copy()

@@ -13,6 +13,7 @@ from importlib import resources
 import jinja2
 import pandas as pd
 
+from estate_opt.model.solve import Status
 from estate_opt.outputs.labels import KPIS, fmt, kind, label
 
 DISPOSAL_COLUMNS = ["name", "owner", "floor_area_m2", "annual_saving_gbp", "backlog_avoided_gbp", "receipt_gbp",
@@ -38,7 +39,7 @@ def context(plan, summary: dict, images: dict[str, bytes]) -> dict:
     sites = plan.sites.set_index("site_id")
     name_of = sites["name"].to_dict()
     gap = "n/a" if r.gap is None else f"{r.gap:.4%}"
-    if r.status.value == "optimal":
+    if r.status is Status.OPTIMAL:
         headline = "Proven optimal."
         detail = (f"The solver ({r.solver} {r.solver_version}) proved that no plan meeting the board's rules has a "
                   f"lower annual equivalent cost: the gap between this plan and the best possible is {gap} "
@@ -113,8 +114,8 @@ def context(plan, summary: dict, images: dict[str, bytes]) -> dict:
     settings_rows = [("Discount rate", f"{econ.get('discount_rate', 0):.1%} (HM Treasury Green Book default 3.5%)"),
                      ("Appraisal period", f"{econ.get('appraisal_years')} years"),
                      ("Annuity factor", f"{k['annuity_factor']:.5f} a year"),
-                     ("Value of travel time", f"£{econ.get('travel_weight_gbp_per_unit_min', 0):g} per unit of "
-                                              "demand per minute per year"),
+                     ("Value of travel time", (f"£{econ.get('travel_weight_gbp_per_unit_min', 0):g} per unit of "
+                                               "demand per minute per year")),
                      ("Travel", summary.get("travel", ""))]
     for key, value in settings.get("constraints", {}).items():
         if value not in (None, [], ""):
@@ -127,7 +128,7 @@ def context(plan, summary: dict, images: dict[str, bytes]) -> dict:
     return {
         "title": f"{plan.scenario}: public estate plan", "description": settings.get("description", ""),
         "created": summary.get("created_utc", "")[:10], "version": summary.get("versions", {}).get("estate_opt", ""),
-        "status_class": "optimal" if r.status.value == "optimal" else "feasible", "status_headline": headline,
+        "status_class": "optimal" if r.status is Status.OPTIMAL else "feasible", "status_headline": headline,
         "status_detail": detail.replace("lower annual equivalent cost", "lower net present cost")
         if phased else detail, "summary_sentence": summary_sentence, "cards": cards,
         "images": {n: base64.b64encode(b).decode() for n, b in images.items()},
@@ -181,7 +182,7 @@ def _why(kc: pd.DataFrame, sites: pd.DataFrame) -> list[str]:
     out = []
     for r in kc.sort_values(["question", "extra_annual_cost_gbp"], ascending=[False, True]).itertuples():
         name = r.name
-        if r.status not in ("optimal", "feasible"):
+        if not Status(r.status).has_solution:  # keep_costs.csv holds the status as text
             out.append(f"{name} cannot go: {r.reason}" if r.question == "dispose" else
                        f"{name}: the cost of keeping it could not be found ({r.status}).")
             continue

@@ -128,7 +128,7 @@ def versions() -> dict:
             from importlib.metadata import version
 
             return version(mod)
-        except Exception:
+        except Exception:  # noqa: BLE001 - a version that cannot be read is recorded as blank
             return ""
 
     return {"estate_opt": __version__, "python": platform.python_version(), "pulp": ver("pulp"),
@@ -142,7 +142,7 @@ def summary(plan: Plan, scenario_dict: dict, sources: dict, travel: str, timings
     return {
         "scenario": plan.scenario,
         "status": r.status.value,
-        "proven_optimal": r.status.value == "optimal",
+        "proven_optimal": r.status is Status.OPTIMAL,
         "gap": r.gap, "gap_tolerance": r.gap_tolerance, "objective": r.objective, "bound": r.bound,
         "solver": r.solver, "solver_version": r.solver_version, "solver_message": r.message,
         "solve_seconds": r.seconds, "time_limit_s": r.time_limit_s,
@@ -155,7 +155,7 @@ def summary(plan: Plan, scenario_dict: dict, sources: dict, travel: str, timings
         "settings": scenario_dict,
         "timings_s": timings,
         "versions": versions(),
-        "created_utc": dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat(),
+        "created_utc": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
     }
 
 
