@@ -27,7 +27,7 @@ from estate_opt.errors import EstateOptError, InputError, InputProblem
 
 COLUMNS = ["job", "scenario", "area", "outcome", "status", "gap", "objective_gbp_per_yr",
            "annual_equivalent_saving_gbp", "sites_kept", "sites_disposed", "seconds", "folder", "message"]
-INPUT_TABLES = ("sites", "services", "zones", "occupation", "travel_times", "boundaries", "assumptions")
+OPTIONAL_PER_AREA = (("inputs", "boundaries"), ("inputs", "assumptions"))  # maps and assumptions may be absent
 
 
 @dataclass(frozen=True)
@@ -55,8 +55,12 @@ def jobs_for(scenarios: list[Path], areas: list[Path] | None = None) -> list[Job
 
 
 def scenario_for(job: Job, overrides: dict | None = None):
-    """The job's scenario: its own inputs, or the same file names read from the area's folder."""
-    from estate_opt.inputs.scenario import load_scenario
+    """The job's scenario: its own inputs, or the same file names read from the area's folder.
+
+    Every file the scenario names is re-pointed (``inputs.*`` and ``travel.network``). An area may
+    lack the boundaries, the assumptions, and a road network its travel method does not use.
+    """
+    from estate_opt.inputs.scenario import FILE_SETTINGS, load_scenario
 
     sc = load_scenario(job.scenario)
     if job.area is not None:
@@ -64,15 +68,20 @@ def scenario_for(job: Job, overrides: dict | None = None):
             raise InputError(InputProblem(str(job.area), "the area folder does not exist",
                                           "give folders holding the scenario's input files by name"))
         missing = []
-        for table in INPUT_TABLES:
-            path = getattr(sc.inputs, table)
-            if path is not None:
-                there = job.area / Path(path).name
-                setattr(sc.inputs, table, there)
-                if not there.exists() and table not in ("boundaries", "assumptions"):
-                    missing.append(there.name)
-                elif not there.exists():
-                    setattr(sc.inputs, table, None)  # maps and assumptions are optional per area
+        for section, key in FILE_SETTINGS:
+            part = getattr(sc, section)
+            path = getattr(part, key)
+            if path is None:
+                continue
+            there = job.area / Path(path).name
+            optional = (section, key) in OPTIONAL_PER_AREA or \
+                ((section, key) == ("travel", "network") and sc.travel.method != "network")
+            if there.exists():
+                setattr(part, key, there)
+            elif optional:
+                setattr(part, key, None)
+            else:
+                missing.append(there.name)
         if missing:
             raise InputError(InputProblem(str(job.area), f"the area folder lacks {', '.join(missing)}",
                                           f"every area needs the files the scenario {job.scenario.name} reads"))
@@ -102,6 +111,7 @@ def current_summary(folder: Path, scenario) -> dict | None:
 
 def run_job(job: Job, out: Path, overrides: dict | None = None, pack: bool = True) -> dict:
     """Solve one job and write its run (in a worker); always return a row, never raise."""
+    from estate_opt.model.solve import Status
     from estate_opt.run import run_scenario
 
     t0 = time.perf_counter()
@@ -109,11 +119,11 @@ def run_job(job: Job, out: Path, overrides: dict | None = None, pack: bool = Tru
            "folder": str(out / job.label)}
     try:
         sc = scenario_for(job, overrides)
-        plan, folder = run_scenario(sc, out / job.label, overwrite=True, pack=pack)
+        plan, _ = run_scenario(sc, out / job.label, overwrite=True, pack=pack)
         k, r = plan.kpis, plan.result
         row.update(outcome="solved", status=r.status.value, gap=r.gap, objective_gbp_per_yr=r.objective,
                    annual_equivalent_saving_gbp=k["annual_equivalent_saving_gbp"], sites_kept=k["sites_after"],
-                   sites_disposed=k["sites_disposed"], message="" if r.status.value == "optimal" else
+                   sites_disposed=k["sites_disposed"], message="" if r.status == Status.OPTIMAL else
                    f"not proven optimal: {r.message}")
     except EstateOptError as e:
         row.update(outcome="failed", message=f"{type(e).__name__}: {e}")

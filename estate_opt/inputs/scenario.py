@@ -148,6 +148,16 @@ SECTIONS = {"inputs": Inputs, "travel": Travel, "economics": Economics, "constra
             "sensitivity": Sensitivity, "phasing": Phasing}
 
 
+def _file_settings() -> tuple[tuple[str, str], ...]:
+    """(section, field) of every setting that names a file, in declaration order."""
+    return tuple((name, f.name) for name, cls in SECTIONS.items() for f in dataclasses.fields(cls)
+                 if Path in typing.get_args(typing.get_type_hints(cls)[f.name]))
+
+
+# Every input file a scenario can name (the scenario file itself aside): inputs.* and travel.network.
+FILE_SETTINGS = _file_settings()
+
+
 def load_scenario(path: str | Path, _chain: tuple = ()) -> Scenario:
     """Read and validate a scenario YAML file; raise :class:`InputError` listing every problem.
 

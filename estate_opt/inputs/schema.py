@@ -12,7 +12,7 @@ geometry (GeoPackage/GeoJSON, any CRS that is declared). Everything is reproject
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 OWNER_TYPES = ("council", "nhs", "police", "fire", "central_government", "education", "other")
 TENURES = ("freehold", "leasehold")
@@ -40,7 +40,6 @@ class Table:
     columns: tuple[Column, ...]
     location: bool = False
     extra_numeric_ok: bool = False  # zones may carry extra demand-basis columns
-    key: tuple[str, ...] = field(default=())
 
     def column(self, name: str) -> Column:
         return next(c for c in self.columns if c.name == name)
@@ -49,13 +48,6 @@ class Table:
     def names(self) -> list[str]:
         return [c.name for c in self.columns]
 
-
-LOCATION_COLUMNS = (
-    Column("easting", "float", "m (EPSG:27700)", "British National Grid easting; give with northing"),
-    Column("northing", "float", "m (EPSG:27700)", "British National Grid northing; give with easting"),
-    Column("lon", "float", "degrees (EPSG:4326)", "WGS84 longitude; give with lat (used when no easting/northing)"),
-    Column("lat", "float", "degrees (EPSG:4326)", "WGS84 latitude; give with lon"),
-)
 
 SITES = Table(
     "sites",
@@ -128,7 +120,6 @@ OCCUPATION = Table(
         Column("service_id", "str", "", "Service hosted", required=True),
         Column("floor_area_m2", "float", "m²", "Floor area the service occupies there", required=True, positive=True),
     ),
-    key=("site_id", "service_id"),
 )
 
 ZONES = Table(
@@ -151,7 +142,6 @@ TRAVEL_TIMES = Table(
         Column("site_id", "str", "", "Destination site", required=True),
         Column("minutes", "float", "minutes", "Travel time from zone to site", required=True, min=0),
     ),
-    key=("zone_id", "site_id"),
 )
 
 TABLES = {t.name: t for t in (SITES, SERVICES, OCCUPATION, ZONES, TRAVEL_TIMES)}
@@ -160,12 +150,12 @@ TABLES = {t.name: t for t in (SITES, SERVICES, OCCUPATION, ZONES, TRAVEL_TIMES)}
 def data_model_markdown() -> str:
     """The data model as Markdown, for docs/data_model.md."""
     out = ["# Input data model", "",
-           "Generated from `estate_opt/schema.py` by `python -m estate_opt.inputs.schema`; do not edit by hand.", ""]
+           "Generated from `estate_opt/inputs/schema.py` by `python -m estate_opt.inputs.schema`; do not edit by hand.", ""]
     for t in TABLES.values():
         out += [f"## {t.name}", "", t.meaning, ""]
         if t.location:
-            out += ["Location: `easting`/`northing` (EPSG:27700), or `lon`/`lat` (WGS84), or a geometry "
-                    "in a GeoPackage/GeoJSON with a declared CRS. Reprojected to EPSG:27700.", ""]
+            out += [("Location: `easting`/`northing` (EPSG:27700), or `lon`/`lat` (WGS84), or a geometry "
+                     "in a GeoPackage/GeoJSON with a declared CRS. Reprojected to EPSG:27700."), ""]
         if t.extra_numeric_ok:
             out += ["Any further numeric column may be named as a service's `demand_basis`.", ""]
         out += ["| column | type | unit | required | default | meaning |", "|---|---|---|---|---|---|"]

@@ -167,7 +167,7 @@ def service_access(estate: Estate, allocation: pd.DataFrame) -> pd.DataFrame:
         a = allocation[allocation.service_id == k]
         total = float(svc.total_demand)
 
-        def within(df, col_demand="demand", col_min="minutes"):
+        def within(df, col_demand="demand", col_min="minutes", std=std):
             if np.isnan(std):
                 return float(df[col_demand].sum())
             return float(df.loc[df[col_min] <= std + 1e-9, col_demand].sum())
@@ -251,7 +251,7 @@ def kpis(estate: Estate, sites: pd.DataFrame, allocation: pd.DataFrame, options:
     carbon = sites.carbon_tco2e_per_yr
     has_carbon = carbon.notna()
     return {
-        "sites_before": int(len(sites)), "sites_after": int(len(kept)), "sites_disposed": int(len(gone)),
+        "sites_before": len(sites), "sites_after": len(kept), "sites_disposed": len(gone),
         "floor_area_before_m2": float(sites.floor_area_m2.sum()), "floor_area_after_m2": float(kept.floor_area_m2.sum()),
         "running_cost_before_gbp_per_yr": float(sites.running_cost_gbp.sum()),
         "running_cost_after_gbp_per_yr": float(kept.running_cost_gbp.sum()),

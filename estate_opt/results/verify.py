@@ -28,7 +28,9 @@ from estate_opt.model.phasing import (
     programme_npv,
     release_years,
 )
+from estate_opt.model.solve import Status
 from estate_opt.results.plan import (
+    area_by_service_site,
     disposal_table,
     kpis,
     moves_table,
@@ -84,10 +86,11 @@ def check_run(out_dir: str | Path) -> tuple[Report, dict, object, Estate | None]
     scenario = scenario_of_run(summary)
     estate = load_estate(scenario)
     options = ModelOptions.from_scenario(scenario)
-    verify_plan(estate, out, options, summary, report)
+    sites_w, alloc = read_plan_tables(out)
+    verify_plan(estate, out, options, summary, report, sites_w=sites_w, alloc=alloc)
     phasing = PhasingOptions.from_scenario(scenario)
     if phasing is not None:
-        verify_programme(estate, out, phasing, options, summary, report)
+        verify_programme(estate, out, phasing, options, summary, report, sites_w=sites_w, alloc=alloc)
     return report, summary, scenario, estate
 
 
@@ -119,20 +122,41 @@ def _frame_diff(name: str, written: pd.DataFrame, rebuilt: pd.DataFrame) -> str:
     return ""
 
 
-def verify_plan(estate: Estate, out: Path, options: ModelOptions, summary: dict, report: Report | None = None) -> Report:
-    """Check the plan files in ``out`` against an Estate (already loaded)."""
-    report = report or Report()
-    status = summary.get("status")
-    report.add("solver found a plan", status in ("optimal", "feasible"), f"status is {status}")
-    if status == "optimal":
-        gap, tol = summary.get("gap"), summary.get("gap_tolerance") or 0.0
-        report.add("optimal status has a gap within tolerance", gap is not None and gap <= tol + 1e-9,
-                   f"gap {gap} above tolerance {tol}")
+def read_plan_tables(out: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """sites.csv and allocation.csv of a run, typed (shares, demand and minutes as floats; flags as bools)."""
     sites_w = read_table(out, "sites.csv")
     alloc = read_table(out, "allocation.csv")
     for c in ("share", "demand", "travel_min"):
         alloc[c] = alloc[c].astype(float)
     alloc["within_standard"] = alloc.within_standard.astype(str).str.lower() == "true"
+    return sites_w, alloc
+
+
+def _status(summary: dict) -> Status | None:
+    """The status a run recorded, or None when it recorded none the package knows."""
+    try:
+        return Status(summary.get("status"))
+    except ValueError:
+        return None
+
+
+def verify_plan(estate: Estate, out: Path, options: ModelOptions, summary: dict, report: Report | None = None, *,
+                sites_w: pd.DataFrame | None = None, alloc: pd.DataFrame | None = None) -> Report:
+    """Check the plan files in ``out`` against an Estate (already loaded).
+
+    ``sites_w``, ``alloc``: sites.csv and allocation.csv as :func:`read_plan_tables` gives them, when
+    already read (otherwise they are read from ``out``).
+    """
+    report = report or Report()
+    status = _status(summary)
+    report.add("solver found a plan", status is not None and status.has_solution,
+               f"status is {summary.get('status')}")
+    if status == Status.OPTIMAL:
+        gap, tol = summary.get("gap"), summary.get("gap_tolerance") or 0.0
+        report.add("optimal status has a gap within tolerance", gap is not None and gap <= tol + 1e-9,
+                   f"gap {gap} above tolerance {tol}")
+    if sites_w is None or alloc is None:
+        sites_w, alloc = read_plan_tables(out)
     kept = list(sites_w.site_id[sites_w.decision == "retain"])
     s = estate.sites
 
@@ -174,8 +198,8 @@ def verify_plan(estate: Estate, out: Path, options: ModelOptions, summary: dict,
         report.add(f"access standard {k}", share >= svc.required_share - 1e-6,
                    f"{share:.4%} within {svc.max_travel_min:g} min, {svc.required_share:.2%} required")
 
-    sigma = alloc.service_id.map(estate.services.space_m2_per_unit)
-    used = (alloc.assign(area=sigma * alloc.demand)).groupby("site_id").area.sum()
+    area = area_by_service_site(estate, alloc)  # m² per (service, site)
+    used = area.groupby(level="site_id").sum()
     cap = s.capacity_m2.reindex(used.index)
     over = used[used > cap * (1 + REL) + 1e-4]
     report.add("capacity of every site", over.empty, f"sites over capacity: {list(over.index[:6])}")
@@ -188,7 +212,6 @@ def verify_plan(estate: Estate, out: Path, options: ModelOptions, summary: dict,
             if others:
                 clash.append(f"{site}: {k} with {sorted(others)}")
     report.add("incompatible services never share a building", not clash, "; ".join(clash[:4]))
-    area = alloc.assign(area=sigma * alloc.demand).groupby(["service_id", "site_id"]).area.sum()
     mu = area.index.get_level_values("service_id").map(estate.services.min_site_m2).to_numpy(float)
     small = area[area.to_numpy() < mu * (1 - REL) - 1e-4]
     report.add("every service point has its viable size", small.empty, f"{list(small.index[:4])}")
@@ -201,25 +224,26 @@ def verify_plan(estate: Estate, out: Path, options: ModelOptions, summary: dict,
             report.add(f"site count {label}", ok(limit), f"{n} sites kept, limit {limit}")
 
     # Rebuild every derived table and KPI from the kept sites and the allocation alone.
-    rebuilt_sites = site_table(estate, kept, alloc.assign())
-    report.add("sites.csv equals what the plan implies", not _frame_diff("sites.csv", sites_w, rebuilt_sites),
-               _frame_diff("sites.csv", sites_w, rebuilt_sites))
+    rebuilt_sites = site_table(estate, kept, alloc)
+    diff = _frame_diff("sites.csv", sites_w, rebuilt_sites)
+    report.add("sites.csv equals what the plan implies", not diff, diff)
     access = service_access(estate, alloc)
+    owners = owner_table(rebuilt_sites, options.phi, options.receipts_sharing)
+    za = zone_access(estate, alloc)
     for name, rebuilt in (("disposals.csv", disposal_table(rebuilt_sites)), ("moves.csv", moves_table(estate, alloc)),
-                          ("access.csv", access), ("owners.csv", owner_table(rebuilt_sites, options.phi, options.receipts_sharing)),
-                          ("zone_access.csv", zone_access(estate, alloc))):
+                          ("access.csv", access), ("owners.csv", owners), ("zone_access.csv", za)):
         written = read_table(out, name)
         diff = _frame_diff(name, written, rebuilt)
         report.add(f"{name} equals what the plan implies", not diff, diff)
     diff = _frame_diff("summary.json services", pd.DataFrame(summary.get("services", [])), access)
     report.add("access figures in summary.json recompute", not diff, diff)
-    owners = owner_table(rebuilt_sites, options.phi, options.receipts_sharing)
-    low = [f"{r.owner} {r.net_annual_position_gbp:,.0f} < {options.owner_minimum(r.owner):,.0f}"
-           for r in owners.itertuples() if options.owner_minimum(r.owner) is not None
-           and r.net_annual_position_gbp < options.owner_minimum(r.owner) - 1e-6 * max(1.0, abs(r.net_annual_position_gbp)) - 1e-3]
+    low = []
+    for r in owners.itertuples():
+        floor = options.owner_minimum(r.owner)
+        if floor is not None and r.net_annual_position_gbp < floor - 1e-6 * max(1.0, abs(r.net_annual_position_gbp)) - 1e-3:
+            low.append(f"{r.owner} {r.net_annual_position_gbp:,.0f} < {floor:,.0f}")
     report.add("no organisation below its minimum net position", not low, "; ".join(low[:4]))
     if options.max_travel_increase is not None or options.max_decile_travel_increase is not None:
-        za = zone_access(estate, alloc)
         if options.max_travel_increase is not None:
             over = za[za.change_min > options.max_travel_increase + 1e-6]
             report.add("no zone's travel rises beyond the limit", over.empty,
@@ -251,15 +275,20 @@ def verify_plan(estate: Estate, out: Path, options: ModelOptions, summary: dict,
 
 
 def verify_programme(estate: Estate, out: Path, p: PhasingOptions, options: ModelOptions, summary: dict,
-                     report: Report) -> Report:
-    """Check a phased plan year by year: leases, order of moves, budgets, targets, cash flows, NPV."""
+                     report: Report, *, sites_w: pd.DataFrame | None = None,
+                     alloc: pd.DataFrame | None = None) -> Report:
+    """Check a phased plan year by year: leases, order of moves, budgets, targets, cash flows, NPV.
+
+    ``sites_w``, ``alloc``: as for :func:`verify_plan`.
+    """
+    if sites_w is None or alloc is None:
+        sites_w, alloc = read_plan_tables(out)
     prog = read_table(out, "programme.csv")
     for c in ("year", "calendar_year"):
         prog[c] = prog[c].astype(int)
     for c in ("area_m2", "cost_gbp", "receipt_gbp", "running_saving_gbp_per_yr"):
         prog[c] = prog[c].astype(float)
     prog["service_id"] = prog.service_id.fillna("")
-    sites_w = read_table(out, "sites.csv")
     kept = set(sites_w.site_id[sites_w.decision == "retain"])
     s = estate.sites
     gone = prog[prog.action == "dispose"]
@@ -269,7 +298,6 @@ def verify_programme(estate: Estate, out: Path, p: PhasingOptions, options: Mode
     allowed = release_years(estate, p)
     early = [f"{i} in {y}" for i, y in zip(gone.site_id, gone.calendar_year) if y - p.start_year not in allowed[i]]
     report.add("leaseholds are released only at or after their lease end", not early, ", ".join(early[:4]))
-    alloc = read_table(out, "allocation.csv")
     used = set(zip(alloc.service_id, alloc.site_id))
     today = set(zip(estate.occupation.service_id, estate.occupation.site_id))
     moved = prog[prog.action == "move in"]
