@@ -5,17 +5,18 @@ The CLI is a thin shell over :func:`run_scenario`; notebooks and benchmarks call
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import pulp
 import yaml
 
 from estate_opt.errors import InfeasibleError, SolverError
 from estate_opt.inputs.estate import Estate, load_estate
-from estate_opt.inputs.scenario import Scenario, Solver
+from estate_opt.inputs.scenario import FILE_SETTINGS, Scenario, Solver
 from estate_opt.model import diagnose
 from estate_opt.model.formulation import EstateModel, ModelOptions, build_model
 from estate_opt.model.phasing import (
@@ -26,7 +27,7 @@ from estate_opt.model.phasing import (
     programme_kpis,
     programme_table,
 )
-from estate_opt.model.solve import Status, solve
+from estate_opt.model.solve import OnProgress, SolveProgress, Status, solve
 from estate_opt.results.plan import Plan, decisions_from_model, make_plan
 
 Progress = Callable[[str], None]
@@ -38,8 +39,12 @@ def _quiet(_msg: str) -> None:
 
 def solve_estate(estate: Estate, options: ModelOptions, solver: Solver, scenario_name: str = "scenario",
                  progress: Progress = _quiet, timings: dict | None = None,
-                 start: dict | None = None, phasing: PhasingOptions | None = None) -> tuple[Plan, EstateModel]:
+                 start: dict | None = None, phasing: PhasingOptions | None = None,
+                 on_progress: OnProgress | None = None) -> tuple[Plan, EstateModel]:
     """Build, solve and read back a plan; raise with an explanation when there is none.
+
+    ``on_progress``: called with a :class:`SolveProgress` at least every 5 s of the solve (return True to
+    stop and keep the best plan so far); by default each report goes to ``progress`` as a line.
 
     ``start``: variable values of a known plan (e.g. a related scenario's) to warm-start the solver.
     ``phasing``: also decide the year of every disposal and move (a programme; objective NPV).
@@ -56,7 +61,10 @@ def solve_estate(estate: Estate, options: ModelOptions, solver: Solver, scenario
     progress(f"  {len(model.problem.variables()):,} variables, {model.problem.numConstraints():,} constraints "
              f"({timings['build_s']:.1f} s)")
     progress(f"solving with {solver.name} (time limit {solver.time_limit_s:g} s, gap tolerance {solver.mip_gap:g})")
-    result = solve(model.problem, solver, start=start)
+    if on_progress is None:
+        def on_progress(p: SolveProgress) -> None:
+            progress("  " + p.describe())
+    result = solve(model.problem, solver, start=start, on_progress=on_progress, progress_every_s=5.0)
     timings["solve_s"] = result.seconds
     progress(f"  {result.describe()}")
     if result.status == Status.INFEASIBLE:
@@ -90,21 +98,36 @@ def _nearest_allocation(model: EstateModel, solver: Solver, progress: Progress, 
     With no travel weight the cost optimum leaves residents' allocation arbitrary; fixing the
     sites and services chosen and minimising demand-weighted minutes, at no extra move cost,
     sends residents to the nearest site that has room.
+
+    The model is given back as built (its bounds, objective and constraints restored), holding
+    the refined values when the second solve succeeds and the first ones otherwise.
     """
     from estate_opt.results.plan import allocation_from_model
 
+    prob = model.problem
     fixed = [*model.keep, *model.host, *also_fixed]
-    saved = {v.name: v.varValue for v in model.problem.variables()}
+    saved = {v.name: v.varValue for v in prob.variables()}
+    bounds = [(v, v.lowBound, v.upBound) for v in fixed]
+    objective, objective_name = prob.objective, prob.objective.name
     for v in fixed:
         val = v.varValue or 0.0
         v.lowBound = v.upBound = round(val) if v.cat == pulp.LpInteger else max(val, v.lowBound or 0.0)
-    prob = model.problem
-    move_cost = pulp.value(model.move_cost) if model.fitout.size else 0.0
-    if model.fitout.size:
-        prob.addConstraint(model.move_cost <= move_cost + max(1e-6 * abs(move_cost), 1e-4), "Refine-move_cost")
-    prob.setObjective(model.travel)
-    result = solve(prob, Solver(name=solver.name, time_limit_s=solver.time_limit_s, mip_gap=0.0,
-                                threads=solver.threads, log=solver.log))
+    cap = None
+    try:
+        move_cost = pulp.value(model.move_cost) if model.fitout.size else 0.0
+        if model.fitout.size:
+            cap = model.move_cost <= move_cost + max(1e-6 * abs(move_cost), 1e-4)
+            prob.addConstraint(cap, "Refine-move_cost")
+        prob.setObjective(model.travel)
+        result = solve(prob, Solver(name=solver.name, time_limit_s=solver.time_limit_s, mip_gap=0.0,
+                                    threads=solver.threads, log=solver.log))
+    finally:
+        for v, low, up in bounds:
+            v.lowBound, v.upBound = low, up
+        if cap is not None:
+            prob._constraints.pop(cap.name, None)  # PuLP 3.3's own store, name (as PuLP spells it) -> constraint
+        prob.setObjective(objective)
+        objective.name = objective_name
     if result.status != Status.OPTIMAL:
         progress(f"  nearest-site allocation not found ({result.status.value}); keeping the first allocation")
         for v in prob.variables():
@@ -115,10 +138,16 @@ def _nearest_allocation(model: EstateModel, solver: Solver, progress: Progress, 
 
 
 def run_scenario(scenario: Scenario, out: str | Path | None = None, *, overwrite: bool = False,
-                 progress: Progress = _quiet, pack: bool = True) -> tuple[Plan, Path | None]:
-    """Load, solve and (when ``out`` is given) write a scenario's plan; return it and its folder."""
+                 progress: Progress = _quiet, pack: bool = True,
+                 on_progress: OnProgress | None = None) -> tuple[Plan, Path | None]:
+    """Load, solve and (when ``out`` is given) write a scenario's plan; return it and its folder.
+
+    ``scenario`` is left as given: the run works on a copy (which records, e.g., the start year a
+    programme defaults to).
+    """
     from estate_opt.results import folder as writers
 
+    scenario = copy.deepcopy(scenario)
     timings = {}
     t = time.perf_counter()
     if out is not None:  # refuse a bad folder before spending time on the solve
@@ -132,7 +161,8 @@ def run_scenario(scenario: Scenario, out: str | Path | None = None, *, overwrite
     if scenario.phasing.horizon_years and scenario.phasing.start_year is None:
         scenario.phasing.start_year = dt.date.today().year  # recorded in the run, so verify agrees next year
     phasing = PhasingOptions.from_scenario(scenario)
-    plan, _ = solve_estate(estate, options, scenario.solver, scenario.name, progress, timings, phasing=phasing)
+    plan, _ = solve_estate(estate, options, scenario.solver, scenario.name, progress, timings, phasing=phasing,
+                           on_progress=on_progress)
     from estate_opt.results.folder import plan_meta
 
     plan.meta.update(plan_meta(scenario, estate))
@@ -146,9 +176,8 @@ def run_scenario(scenario: Scenario, out: str | Path | None = None, *, overwrite
 
 
 def _input_paths(scenario: Scenario) -> list[Path]:
-    i = scenario.inputs
-    paths = [i.sites, i.services, i.zones, i.occupation, i.travel_times, i.boundaries, i.assumptions,
-             scenario.travel.network, scenario.path]
+    """Every file the scenario reads, and the scenario file: a run must never overwrite them."""
+    paths = [getattr(getattr(scenario, section), key) for section, key in FILE_SETTINGS] + [scenario.path]
     return [Path(p) for p in paths if p is not None]
 
 

@@ -8,6 +8,14 @@ Values are read only when a solution exists.
 
 CBC runs as a child process in its own process group with a hard wall-clock limit, so a
 time-out or Ctrl-C ends CBC too (PuLP's own call leaves it running when Python is killed).
+
+Progress: ``solve(..., on_progress=f)`` calls ``f(SolveProgress)`` (elapsed seconds, best plan in
+£/yr, proven bound, gap) every ``progress_every_s`` seconds while the solver runs, and once at the
+end. HiGHS runs in a worker thread and the calling thread waits, so a report is due on time even
+while HiGHS is deep in root cuts (its own MIP callbacks can be 10+ s apart there). Ctrl-C (or
+``f`` returning ``True``, a Stop button) asks HiGHS to stop; if it holds a plan by then, the result
+is that plan, :attr:`Status.FEASIBLE` with its gap and ``interrupted=True``; with no plan yet,
+Ctrl-C is raised as ``KeyboardInterrupt`` as before.
 """
 
 from __future__ import annotations
@@ -23,6 +31,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -58,27 +67,51 @@ class SolveResult:
     gap_tolerance: float | None = None
     message: str = ""
     log: list[str] = field(default_factory=list)
+    interrupted: bool = False  # stopped by Ctrl-C (or the progress callback): the best plan so far
 
     def describe(self) -> str:
         gap = "n/a" if self.gap is None else f"{self.gap:.4%}"
         return f"{self.status.value} (gap {gap}, {self.solver} {self.seconds:.1f} s)"
 
 
+@dataclass(frozen=True)
+class SolveProgress:
+    """A progress report during a solve (see the module docstring)."""
+
+    seconds: float  # elapsed since the solve started
+    objective: float | None  # best plan found so far, £/yr (None: none yet)
+    bound: float | None  # best proven lower bound (None: none yet)
+    gap: float | None  # relative: (objective - bound) / |objective|
+
+    def describe(self) -> str:
+        obj = "no plan yet" if self.objective is None else f"best £{self.objective:,.0f}/yr"
+        bound = "" if self.bound is None else f", bound £{self.bound:,.0f}/yr"
+        gap = "" if self.gap is None else f", gap {self.gap:.4%}"
+        return f"{self.seconds:6.1f} s  {obj}{bound}{gap}"
+
+
+OnProgress = Callable[[SolveProgress], "bool | None"]  # return True to stop (keeping the best plan)
+
+
 def solve(problem: pulp.LpProblem, settings: Solver | None = None, start: dict | None = None,
-          relax: bool = False) -> SolveResult:
+          relax: bool = False, on_progress: OnProgress | None = None,
+          progress_every_s: float = 2.0) -> SolveResult:
     """Solve ``problem`` with the settings' solver; never raises for infeasible or time-limited runs.
 
     ``start`` (variable name -> value) is a known plan handed to the solver as its first incumbent
     (a warm start): the solver then only has to beat it, or prove it optimal. ``relax`` solves the
     linear relaxation instead (HiGHS): its optimum is a lower bound on the problem's.
+    ``on_progress`` is called with a :class:`SolveProgress` every ``progress_every_s`` seconds and at
+    the end; if it returns ``True`` the solve stops and returns the best plan found so far.
+    Ctrl-C during a HiGHS solve does the same when a plan exists, and raises KeyboardInterrupt otherwise.
     """
     settings = settings or Solver()
     if settings.name == "highs" or relax:
-        return _solve_highs(problem, settings, start, relax)
+        return _solve_highs(problem, settings, start, relax, on_progress, progress_every_s)
     if settings.name == "cbc":
         if settings.options:
             raise SolverError("solver.options are HiGHS options; remove them to use CBC")
-        return _solve_cbc(problem, settings, start)
+        return _solve_cbc(problem, settings, start, on_progress, progress_every_s)
     raise SolverError(f"unknown solver '{settings.name}': use highs or cbc")
 
 
@@ -93,13 +126,68 @@ def _relative_gap(obj, bound) -> float | None:
     return max(0.0, obj - bound) / max(abs(obj), 1e-9)
 
 
-class _HiGHS(pulp.HiGHS):
-    """PuLP's HiGHS, told the objective's constant (so its gap is the true relative gap) and
-    without the banner HiGHS prints when created even with output off."""
+class _Watch:
+    """What HiGHS has reported so far (written by its callbacks), and the request to stop."""
 
-    def __init__(self, *args, start: dict | None = None, **kwargs):
+    def __init__(self, on_progress: OnProgress | None, every: float):
+        self.on_progress, self.every = on_progress, every
+        self.t0 = time.perf_counter()
+        self.last = self.t0
+        self.objective: float | None = None
+        self.bound: float | None = None
+        self.stop = False  # set by Ctrl-C or the progress callback; the callbacks pass it on to HiGHS
+        self.user_stopped = False
+        self.error: BaseException | None = None
+
+    def on_mip(self, e) -> None:
+        out = e.data_out
+        if e.callback_type == _highs_cb().HighsCallbackType.kCallbackMipImprovingSolution:
+            v = out.objective_function_value
+        else:
+            v = out.mip_primal_bound
+        if v is not None and math.isfinite(v):
+            self.objective = v if self.objective is None else min(self.objective, v)
+        b = out.mip_dual_bound
+        if b is not None and math.isfinite(b):
+            self.bound = b
+        self.on_interrupt_check(e)
+
+    def on_interrupt_check(self, e) -> None:
+        if self.stop and e.callback_type != _highs_cb().HighsCallbackType.kCallbackMipImprovingSolution:
+            e.interrupt()
+
+    def snapshot(self) -> SolveProgress:
+        obj, bound = self.objective, self.bound
+        return SolveProgress(time.perf_counter() - self.t0, obj, bound, _relative_gap(obj, bound))
+
+    def report(self, force: bool = False) -> None:
+        now = time.perf_counter()
+        if self.on_progress is None or (not force and now - self.last < self.every):
+            return
+        self.last = now
+        try:
+            if self.on_progress(self.snapshot()) is True:
+                self.stop = self.user_stopped = True
+        except Exception as exc:  # noqa: BLE001 -- stop the solve, re-raise in the caller (Ctrl-C passes through)
+            self.error, self.stop = exc, True
+
+
+def _highs_cb():
+    import highspy
+
+    return highspy.cb
+
+
+class _HiGHS(pulp.HiGHS):
+    """PuLP's HiGHS, told the objective's constant (so its gap is the true relative gap), without the
+    banner HiGHS prints when created even with output off, reporting progress and stoppable by Ctrl-C."""
+
+    def __init__(self, *args, start: dict | None = None, on_progress: OnProgress | None = None,
+                 progress_every_s: float = 2.0, **kwargs):
         super().__init__(*args, **kwargs)
         self.start = start
+        self.watch = _Watch(on_progress, progress_every_s)
+        self.interrupts = 0  # Ctrl-C presses heard during the solve
 
     def buildSolverModel(self, lp):
         super().buildSolverModel(lp)
@@ -113,15 +201,41 @@ class _HiGHS(pulp.HiGHS):
             lp.solverModel.setSolution(sol)  # HiGHS checks it; an infeasible start is simply ignored
 
     def callSolver(self, lp):
-        # highspy's solve() runs HiGHS in a thread and turns Ctrl-C into a clean stop (model status
-        # "interrupt"); PuLP's run() would leave Ctrl-C unheard until the time limit.
-        h = lp.solverModel
-        if threading.current_thread() is threading.main_thread() and hasattr(h, "HandleKeyboardInterrupt"):
-            h.HandleKeyboardInterrupt = True
-            with contextlib.redirect_stdout(sys.stderr):  # its "Ctrl-C pressed" notes are progress, not output
-                h.solve()
-        else:
-            h.run()
+        # HiGHS runs in a worker thread (its run() releases the GIL); this thread reports progress and
+        # hears Ctrl-C, which the interrupt callbacks pass on to HiGHS as a clean stop (model status
+        # "interrupt", the incumbent kept). A third Ctrl-C abandons the solve at once.
+        h, w = lp.solverModel, self.watch
+        h.cbMipInterrupt += w.on_mip
+        h.cbMipImprovingSolution += w.on_mip
+        h.cbSimplexInterrupt += w.on_interrupt_check
+        h.cbIpmInterrupt += w.on_interrupt_check
+        failure: list[BaseException] = []
+
+        def run():
+            try:
+                h.run()
+            except Exception as exc:  # noqa: BLE001 -- surfaced in the calling thread
+                failure.append(exc)
+
+        worker = threading.Thread(target=run, name="highs", daemon=True)
+        w.t0 = w.last = time.perf_counter()
+        worker.start()
+        while worker.is_alive():
+            try:
+                worker.join(0.2)
+                w.report()
+            except KeyboardInterrupt:
+                self.interrupts += 1
+                w.stop = True
+                if self.interrupts >= 3:
+                    raise
+                print("estate-opt: stopping the solver; the best plan so far is kept (Ctrl-C twice more to abandon)",
+                      file=sys.stderr)
+        w.report(force=True)
+        if failure:
+            raise failure[0]
+        if w.error is not None:
+            raise w.error
 
     def createAndConfigureSolver(self, lp):
         if self.msg:
@@ -144,7 +258,8 @@ def _no_banner():
         os.close(saved)
 
 
-def _solve_highs(problem: pulp.LpProblem, s: Solver, start: dict | None = None, relax: bool = False) -> SolveResult:
+def _solve_highs(problem: pulp.LpProblem, s: Solver, start: dict | None = None, relax: bool = False,
+                 on_progress: OnProgress | None = None, progress_every_s: float = 2.0) -> SolveResult:
     try:
         import highspy
     except ImportError:
@@ -159,7 +274,8 @@ def _solve_highs(problem: pulp.LpProblem, s: Solver, start: dict | None = None, 
                 raise SolverError(f"solver.options: HiGHS has no option '{k}' taking the value {v!r}; see "
                                   "https://ergo-code.github.io/HiGHS/stable/options/definitions/")
     solver = _HiGHS(mip=not relax, msg=s.log, gapRel=s.mip_gap, gapAbs=0.0 if s.mip_gap == 0 else None,
-                    threads=s.threads, timeLimit=s.time_limit_s, start=None if relax else start, **options)
+                    threads=s.threads, timeLimit=s.time_limit_s, start=None if relax else start,
+                    on_progress=on_progress, progress_every_s=progress_every_s, **options)
     t0 = time.perf_counter()
     try:
         problem.solve(solver)
@@ -171,13 +287,27 @@ def _solve_highs(problem: pulp.LpProblem, s: Solver, start: dict | None = None, 
     info = h.getInfo()
     ms = h.getModelStatus()
     MS = highspy.HighsModelStatus
-    if ms == MS.kInterrupt:  # the user pressed Ctrl-C: stop here, write nothing
-        raise KeyboardInterrupt
     has_primal = info.primal_solution_status == 2  # kSolutionStatusFeasible
+    # a stop heard during presolve can end HiGHS with status "Not Set" rather than "interrupt"
+    interrupted = ms == MS.kInterrupt or (solver.watch.stop and ms == MS.kNotset)
+    if interrupted and not relax and not has_primal and start and _start_is_plan(problem, start):
+        problem.assignVarsVals(start)  # HiGHS stopped before taking up the start: it is the best plan
+        obj = pulp.value(problem.objective)
+        bound = solver.watch.bound
+        gap = _relative_gap(obj, bound)
+        return SolveResult(Status.FEASIBLE, "highs", f"{h.version()}", obj, bound, gap, seconds, s.time_limit_s,
+                           s.mip_gap, message=_stopped(solver, gap), interrupted=True)
+    if interrupted and (relax or not has_primal):  # stopped before any plan: nothing to keep
+        if solver.watch.user_stopped:
+            return SolveResult(Status.NO_SOLUTION, "highs", f"{h.version()}", seconds=seconds,
+                               time_limit_s=s.time_limit_s, gap_tolerance=s.mip_gap,
+                               message="stopped by the progress callback before any plan was found",
+                               interrupted=True)
+        raise KeyboardInterrupt
     is_mip = not relax and any(v.cat == pulp.LpInteger for v in problem.variables())
     obj = info.objective_function_value if has_primal else None  # includes the offset (see _HiGHS)
     if is_mip:
-        bound = info.mip_dual_bound if math.isfinite(info.mip_dual_bound) else None
+        bound = info.mip_dual_bound if math.isfinite(info.mip_dual_bound) else solver.watch.bound
     else:
         bound = obj if ms == MS.kOptimal else None
     version = f"{h.version()}" if hasattr(h, "version") else ""
@@ -187,23 +317,43 @@ def _solve_highs(problem: pulp.LpProblem, s: Solver, start: dict | None = None, 
         status = Status.INFEASIBLE
     elif ms == MS.kUnbounded:
         status = Status.UNBOUNDED
-    elif ms in (MS.kTimeLimit, MS.kIterationLimit, MS.kInterrupt, MS.kSolutionLimit, MS.kObjectiveBound,
-                MS.kObjectiveTarget) or "limit" in h.modelStatusToString(ms).lower():
+    elif interrupted or ms in (MS.kTimeLimit, MS.kIterationLimit, MS.kSolutionLimit, MS.kObjectiveBound,
+                               MS.kObjectiveTarget) or "limit" in h.modelStatusToString(ms).lower():
         status = Status.FEASIBLE if has_primal else Status.NO_SOLUTION
     else:
         status = Status.ERROR
     if status == Status.OPTIMAL and not has_primal:
         status = Status.ERROR  # "optimal" without a primal solution is not a plan
     gap = _relative_gap(obj, bound) if is_mip else (0.0 if status == Status.OPTIMAL else None)
+    message = h.modelStatusToString(ms)
+    if interrupted:
+        message = _stopped(solver, gap)
     return SolveResult(status, "highs", version, obj, bound, gap, seconds, s.time_limit_s, s.mip_gap,
-                       message=h.modelStatusToString(ms))
+                       message=message, interrupted=interrupted)
+
+
+def _stopped(solver: _HiGHS, gap: float | None) -> str:
+    who = "by the progress callback" if solver.watch.user_stopped else "by Ctrl-C"
+    return f"stopped {who}: the best plan found so far, " + \
+        ("no bound proven yet" if gap is None else f"within {gap:.4%} of the proven bound")
+
+
+def _start_is_plan(problem: pulp.LpProblem, start: dict) -> bool:
+    """Whether ``start`` meets every bound, row and integrality of ``problem`` (relative tolerance 1e-6)."""
+    import numpy as np
+
+    from estate_opt.model.incumbent import _Arrays
+
+    arr = _Arrays(problem)
+    return arr.feasible(np.array([float(start.get(n, 0.0) or 0.0) for n in arr.names]))
 
 
 _CBC_RESULT = re.compile(r"^Result - (.*)$", re.M)
 _CBC_NUM = {k: re.compile(rf"^{k}:\s+(\S+)", re.M) for k in ("Objective value", "Lower bound", "Gap")}
 
 
-def _solve_cbc(problem: pulp.LpProblem, s: Solver, start: dict | None = None) -> SolveResult:
+def _solve_cbc(problem: pulp.LpProblem, s: Solver, start: dict | None = None,
+               on_progress: OnProgress | None = None, progress_every_s: float = 2.0) -> SolveResult:
     path = _cbc_path()
     if path is None:
         raise SolverError("CBC is not available: install it (apt install coinor-cbc, or pip install 'pulp[cbc]') "
@@ -232,7 +382,7 @@ def _solve_cbc(problem: pulp.LpProblem, s: Solver, start: dict | None = None) ->
             proc = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                                     start_new_session=True)
             try:
-                proc.wait(timeout=hard)
+                _wait_reporting(proc, hard, t0, on_progress, progress_every_s)
             except subprocess.TimeoutExpired:
                 killed = True
                 _kill_group(proc)
@@ -265,6 +415,24 @@ def _solve_cbc(problem: pulp.LpProblem, s: Solver, start: dict | None = None) ->
         gap = 0.0
     return SolveResult(status, "cbc", version, obj, bound, gap, seconds, s.time_limit_s, s.mip_gap,
                        message=result, log=text.splitlines()[-30:])
+
+
+def _wait_reporting(proc: subprocess.Popen, timeout: float, t0: float, on_progress, every: float) -> None:
+    """Wait for CBC, reporting elapsed time (CBC's bounds are read only from its final log)."""
+    if on_progress is None:
+        proc.wait(timeout=timeout)
+        return
+    while True:
+        left = t0 + timeout - time.perf_counter()
+        if left <= 0:
+            raise subprocess.TimeoutExpired(proc.args, timeout)
+        try:
+            proc.wait(timeout=min(every, left))
+            return
+        except subprocess.TimeoutExpired:
+            if on_progress(SolveProgress(time.perf_counter() - t0, None, None, None)) is True:
+                _kill_group(proc)
+                return
 
 
 def _write_mps_with_offset(problem: pulp.LpProblem, path: Path):
