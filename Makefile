@@ -1,11 +1,12 @@
 # Two commands do everything on a fresh machine with Python 3.11:
 #   make demo   set up, then solve the Trafford default and write runs/trafford/
 #   make test   set up, then run the whole test suite
+#   make test-fast   set up, then only the fast tier (tests not marked slow) on both cores, for development
 PYTHON ?= python3.11
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 
-.PHONY: demo test setup browser verify benchmarks data clean
+.PHONY: demo test test-fast setup browser verify benchmarks data clean
 
 $(BIN)/estate-opt: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +29,10 @@ demo: setup
 
 test: setup browser
 	$(BIN)/python -m pytest -q
+
+# The fast tier: everything not marked slow (no Trafford solve, no notebook, no property exploration).
+test-fast: setup browser
+	$(BIN)/python -m pytest -q -n 2 -m "not slow"
 
 # Rebuild data/trafford/ from the raw open data in data/raw/.
 data: setup

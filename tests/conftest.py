@@ -8,6 +8,7 @@ with detour 1 at 60 km/h, so 1 km = 1 minute and every optimum below can be chec
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import pandas as pd
@@ -63,11 +64,49 @@ def line(tmp_path):
     return tables, make
 
 
+# Tests assert on what the solver proved (status, gap), never on how long it took: a solve given this "limit"
+# stops only at its gap tolerance, so its outcome is the same on a fast machine and on a busy one (HiGHS is
+# deterministic for given options; only the duration varies). The scenario schema wants a finite number of
+# seconds; 1e9 s (32 years) stands in for HiGHS's own default, no limit.
+NO_TIME_LIMIT = 1e9
+
+
+# Slow tests (over ~10 s on 2 cores) in files whose owners were editing them when the tiers were made;
+# these belong as @pytest.mark.slow in the files themselves, and a name listed here that no longer exists warns.
+SLOW_ELSEWHERE = {
+    "tests/test_cli.py::test_cbc_time_limit_is_honest",
+    "tests/test_cli.py::test_time_limited_plan_is_not_called_optimal",
+    "tests/test_engine.py::test_ctrl_c_with_a_plan_returns_it_labelled_with_its_gap",
+    "tests/test_engine.py::test_a_progress_callback_can_stop_the_solve_and_keep_the_best_plan",
+    "tests/test_interrupt.py::test_ctrl_c_during_the_solve_stops_promptly_and_writes_nothing",
+}
+
+
+@pytest.hookimpl(tryfirst=True)  # before -m deselects anything
+def pytest_collection_modifyitems(items):
+    """The slow tier: whatever solves the Trafford default (minutes) uses that fixture; plus SLOW_ELSEWHERE."""
+    seen = set()
+    for item in items:
+        name = item.nodeid.split("[")[0]
+        if name in SLOW_ELSEWHERE or "trafford_run" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.slow)
+            seen.add(name)
+    collected = {item.nodeid.split("::")[0] for item in items}
+    for name in sorted(SLOW_ELSEWHERE - seen):
+        if name.split("::")[0] in collected:
+            warnings.warn(pytest.PytestWarning(f"conftest.SLOW_ELSEWHERE names {name}, which is not collected"))
+
+
 @pytest.fixture(scope="session")
 def trafford_run(tmp_path_factory):
-    """The README's main job, solved once per test session: the Trafford default, written to a folder."""
+    """The README's main job, solved once per test session: the Trafford default, written to a folder.
+
+    Solved without a time limit, and written whatever the status (--allow-gap): the tests then check the
+    status and gap recorded in summary.json, so a slow machine makes them slower, never different.
+    """
     from estate_opt.cli import main
 
     out = tmp_path_factory.mktemp("runs") / "trafford"  # runs/<scenario stem>, where compare looks
-    assert main(["run", str(SCENARIOS / "trafford.yaml"), "--out", str(out), "-q"]) == 0
+    assert main(["run", str(SCENARIOS / "trafford.yaml"), "--out", str(out), "--time-limit", f"{NO_TIME_LIMIT:g}",
+                 "--allow-gap", "-q"]) == 0
     return out

@@ -70,6 +70,7 @@ def test_extends_cycles_and_missing_parents_are_named(line):
 
 # ------------------------------------------------------------------------------------------ compare
 
+@pytest.mark.slow
 def test_compare_side_by_side_and_reuse(line, tmp_path, capsys):
     _, make = line
     base = make()
@@ -133,6 +134,7 @@ def test_frontier_cli_marks_infeasible_levels(line, tmp_path, capsys):
 
 # ------------------------------------------------------------------------------------------ keep cost
 
+@pytest.mark.slow
 def test_cost_of_keeping_equals_the_difference_of_two_optima(line, tmp_path):
     tables, make = line
     _, base = kept_and_objective(make(), tmp_path, "base")
@@ -149,6 +151,7 @@ def test_cost_of_keeping_equals_the_difference_of_two_optima(line, tmp_path):
     assert kc.at["S1", "method"] == "bound" and kc.at["S3", "method"] == "solve"
 
 
+@pytest.mark.slow
 def test_a_site_that_cannot_go_says_why(line, tmp_path):
     tables, make = line
     tables["services"].loc[0, "max_travel_min"] = 4.0  # S1 and S2 are each the only site in reach
@@ -170,6 +173,7 @@ def nhs_middle(tables):
     tables["services"]["move_cost_gbp_per_m2"] = 100.0
 
 
+@pytest.mark.slow
 def test_no_partner_worse_off(line, tmp_path):
     tables, make = line
     nhs_middle(tables)
@@ -209,6 +213,7 @@ def test_consent_list_keeps_the_others(line, tmp_path):
 
 # ------------------------------------------------------------------------------------------ equity
 
+@pytest.mark.slow
 def test_travel_increase_limit_per_zone(line, tmp_path):
     _, make = line
     kept, obj = kept_and_objective(make({"constraints": {"max_travel_increase_min": 3}}), tmp_path, "equity")
@@ -231,6 +236,7 @@ def test_travel_increase_limit_per_deprivation_decile(line, tmp_path):
 
 # ------------------------------------------------------------------------------------------ robustness
 
+@pytest.mark.slow
 def test_sensitivity_is_seeded_and_counts_decisions(line, tmp_path):
     tables, make = line
     tables["sites"].loc[2, "running_cost_gbp"] = 170_000  # S3 alone (£170k) vs S1+S2 (£180k): marginal

@@ -110,6 +110,7 @@ def test_names_are_escaped_everywhere(line, tmp_path):
         assert HOSTILE in browser.find_element("id", "disposal-table").text  # shown as text
 
 
+@pytest.mark.slow
 def test_trafford_pack_in_a_real_browser(trafford_run):
     sites = pd.read_csv(trafford_run / "sites.csv")
     disposals = pd.read_csv(trafford_run / "disposals.csv")

@@ -64,6 +64,7 @@ def test_one_year_programme_is_the_single_period_plan(tmp_path):
     assert verify_run(folder).ok
 
 
+@pytest.mark.slow
 def test_one_year_programme_matches_on_a_synthetic_area_with_moves(tmp_path):
     raw, sc = generate(25, 60, 4, 5)
     path = to_files(raw, sc, tmp_path / "in")

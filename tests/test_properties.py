@@ -86,6 +86,7 @@ def no_worse(loose, tight) -> bool:
     return loose is not None and loose <= tight + REL * max(1.0, abs(tight))
 
 
+@pytest.mark.slow
 @SETTINGS
 @given(tables=estates())
 def test_every_plan_verifies_and_repeats_byte_for_byte(tables, tmp_path_factory):
@@ -102,6 +103,7 @@ def test_every_plan_verifies_and_repeats_byte_for_byte(tables, tmp_path_factory)
         assert (folder / "a" / name).read_bytes() == (folder / "b" / name).read_bytes(), name
 
 
+@pytest.mark.slow
 @SETTINGS
 @given(tables=estates(), extra_min=st.integers(1, 20))
 def test_a_longer_travel_standard_never_costs_more(tables, extra_min, tmp_path_factory):
@@ -112,6 +114,7 @@ def test_a_longer_travel_standard_never_costs_more(tables, extra_min, tmp_path_f
     assert no_worse(optimum(folder / "loose", tables), tight)
 
 
+@pytest.mark.slow
 @SETTINGS
 @given(tables=estates(), budget=st.integers(0, 30), more=st.integers(1, 30))
 def test_a_larger_budget_never_costs_more(tables, budget, more, tmp_path_factory):
@@ -121,6 +124,7 @@ def test_a_larger_budget_never_costs_more(tables, budget, more, tmp_path_factory
     assert no_worse(loose, tight)
 
 
+@pytest.mark.slow
 @SETTINGS
 @given(tables=estates(), data=st.data())
 def test_removing_a_must_retain_flag_never_costs_more(tables, data, tmp_path_factory):
@@ -130,6 +134,7 @@ def test_removing_a_must_retain_flag_never_costs_more(tables, data, tmp_path_fac
     assert no_worse(optimum(folder / "free", tables), flagged)
 
 
+@pytest.mark.slow
 @SETTINGS
 @given(tables=estates(), data=st.data())
 def test_forcing_a_site_to_stay_never_saves(tables, data, tmp_path_factory):
@@ -152,6 +157,7 @@ def test_the_generator_makes_feasible_and_infeasible_estates(tmp_path):
                                         settings=quick)) is None
 
 
+@pytest.mark.slow
 @settings(SETTINGS, max_examples=100 if EXPLORE else 10)
 @given(tables=estates(), horizon=st.integers(1, 4))
 def test_more_years_to_phase_never_cost_more(tables, horizon, tmp_path_factory):

@@ -28,6 +28,7 @@ def three(tmp_path):
     return [ok6, ok4, bad]
 
 
+@pytest.mark.slow
 def test_sweep_writes_each_plan_reports_failures_and_skips_on_rerun(three, tmp_path, capsys):
     out = tmp_path / "sweep"
     code = main(["sweep", *map(str, three), "--out", str(out), "--workers", "2", "--no-pack", "-q"])
