@@ -3,6 +3,7 @@ complete, keeps a previous run intact, and never touches the inputs."""
 
 from __future__ import annotations
 
+import json
 import signal
 import subprocess
 import sys
@@ -15,6 +16,7 @@ from estate_opt.inputs.orlib import to_files
 from estate_opt.inputs.readers import file_hash
 from estate_opt.inputs.synthetic import generate
 from estate_opt.results import folder as writers
+from estate_opt.results.verify import verify_run
 
 
 def _hashes(folder):
@@ -22,8 +24,9 @@ def _hashes(folder):
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
-def test_ctrl_c_during_the_solve_stops_promptly_and_writes_nothing(tmp_path):
+def test_ctrl_c_during_the_solve_stops_promptly_and_keeps_the_best_plan_or_nothing(tmp_path):
     # 150 sites x 375 zones x 6 services: HiGHS needs minutes to prove it, so the solve is under way.
+    # Whether HiGHS has a plan 2 s in depends on the machine's speed, so both outcomes are checked in full.
     scenario = to_files(*generate(150, 375, 6, 0), tmp_path / "in")
     before = _hashes(tmp_path / "in")
     out = tmp_path / "run"
@@ -33,14 +36,19 @@ def test_ctrl_c_during_the_solve_stops_promptly_and_writes_nothing(tmp_path):
         if "solving with highs" in line:
             break
     time.sleep(2)
-    t0 = time.perf_counter()
     proc.send_signal(signal.SIGINT)
     rest = proc.stderr.read()
-    code = proc.wait(timeout=60)
-    assert code == 130, rest
-    assert time.perf_counter() - t0 < 20  # heard at once, not at the time limit
-    assert "interrupted; nothing was written" in rest and "Traceback" not in rest
-    assert not out.exists() and not list(tmp_path.glob(".run*"))
+    code = proc.wait(timeout=120)  # heard long before the 600 s time limit
+    assert "Traceback" not in rest
+    if code == 130:  # no plan yet: nothing written
+        assert "interrupted; nothing was written" in rest
+        assert not out.exists() and not list(tmp_path.glob(".run*"))
+    else:  # the best plan so far, written and labelled with its gap, never called optimal
+        assert code == 4, rest
+        summary = json.loads((out / "summary.json").read_text())
+        assert summary["status"] == "feasible" and (summary["gap"] is None or summary["gap"] > 0)
+        assert "Ctrl-C" in summary["solver_message"]
+        assert verify_run(out).ok
     assert _hashes(tmp_path / "in") == before
 
 

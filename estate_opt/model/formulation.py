@@ -105,7 +105,7 @@ class ModelOptions:
     min_annual_saving: float | None = None  # £/yr of running cost
     receipts_sharing: str = "owner"  # owner | floor_area | equal
     min_owner_position: float | None = None  # £/yr, every organisation
-    owner_min_position: dict = field(default_factory=dict)  # owner -> £/yr
+    min_owner_position_by_owner: dict = field(default_factory=dict)  # owner -> £/yr
     max_travel_increase: float | None = None  # minutes, per zone and service
     max_decile_travel_increase: float | None = None  # minutes, per deprivation decile and service
 
@@ -117,12 +117,12 @@ class ModelOptions:
                    max_sites=c.max_sites, exact_sites=c.exact_sites, capital_budget=c.capital_budget_gbp,
                    min_annual_saving=c.min_annual_saving_gbp, receipts_sharing=sc.economics.receipts_sharing,
                    min_owner_position=c.min_owner_position_gbp,
-                   owner_min_position={k: float(v) for k, v in c.owner_min_position_gbp.items()},
+                   min_owner_position_by_owner={k: float(v) for k, v in c.owner_min_position_gbp.items()},
                    max_travel_increase=c.max_travel_increase_min,
                    max_decile_travel_increase=c.max_decile_travel_increase_min)
 
-    def owner_minimum(self, owner: str) -> float | None:
-        return self.owner_min_position.get(owner, self.min_owner_position)
+    def min_owner_position_for(self, owner: str) -> float | None:
+        return self.min_owner_position_by_owner.get(owner, self.min_owner_position)
 
     def written(self) -> str:
         """The board limits set, as the scenario writes them ("" when none)."""
@@ -132,7 +132,7 @@ class ModelOptions:
                  ("max_travel_increase_min", self.max_travel_increase),
                  ("max_decile_travel_increase_min", self.max_decile_travel_increase)]
         parts = [f"constraints.{k} = {v:,g}" for k, v in named if v is not None]
-        return ", ".join(parts + [f"a minimum position for {w}" for w in self.owner_min_position])
+        return ", ".join(parts + [f"a minimum position for {w}" for w in self.min_owner_position_by_owner])
 
 
 @dataclass
@@ -427,7 +427,7 @@ def define_owner_positions(m: EstateModel, estate: Estate):
     receipts (by the sharing rule) - annualised move costs at its kept sites.
     """
     options, sites, services = m.options, estate.sites, estate.services
-    owners = [w for w in sorted(sites.owner.unique()) if options.owner_minimum(w) is not None]
+    owners = [w for w in sorted(sites.owner.unique()) if options.min_owner_position_for(w) is not None]
     if not owners:
         return
     phi = options.phi
@@ -441,7 +441,7 @@ def define_owner_positions(m: EstateModel, estate: Estate):
         moves = [(g, -phi * rate[(k, s)]) for (k, s), g in m.fitout.items() if sites.at[s, "owner"] == w]
         if moves:
             expr = expr + pulp.LpAffineExpression(moves)
-        yield (w,), expr >= options.owner_minimum(w)
+        yield (w,), expr >= options.min_owner_position_for(w)
 
 
 def zone_baseline_minutes(estate: Estate) -> pd.Series:
@@ -537,7 +537,7 @@ def _say_site_count(m, estate, ids, sign, amount) -> str:
 
 def _say_owner(m, estate, ids, sign, amount) -> str:
     w, = ids
-    return f"{w} would be £{amount:,.0f}/yr below its allowed position (£{m.options.owner_minimum(w):,.0f}/yr)"
+    return f"{w} would be £{amount:,.0f}/yr below its allowed position (£{m.options.min_owner_position_for(w):,.0f}/yr)"
 
 
 def _say_zone_travel(m, estate, ids, sign, amount) -> str:

@@ -68,7 +68,7 @@ class PhasingOptions:
     rate: float  # discount rate
     appraisal_years: int
     capital_budget: list = field(default_factory=list)  # £ per year (missing years: no limit)
-    min_saving: list = field(default_factory=list)  # £/yr of running cost saved by each year
+    min_annual_saving: list = field(default_factory=list)  # £/yr of running cost saved by each year
 
     @classmethod
     def from_scenario(cls, sc) -> PhasingOptions | None:
@@ -91,7 +91,7 @@ class PhasingOptions:
         return (b[t] if t < len(b) else None) if len(b) != 1 else b[0]
 
     def target(self, t: int) -> float | None:
-        return self.min_saving[t] if t < len(self.min_saving) else None
+        return self.min_annual_saving[t] if t < len(self.min_annual_saving) else None
 
 
 @dataclass

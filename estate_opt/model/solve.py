@@ -135,6 +135,7 @@ class _Watch:
         self.last = self.t0
         self.objective: float | None = None
         self.bound: float | None = None
+        self.solution: list | None = None  # the best plan's column values (HiGHS may drop it when interrupted)
         self.stop = False  # set by Ctrl-C or the progress callback; the callbacks pass it on to HiGHS
         self.user_stopped = False
         self.error: BaseException | None = None
@@ -143,6 +144,8 @@ class _Watch:
         out = e.data_out
         if e.callback_type == _highs_cb().HighsCallbackType.kCallbackMipImprovingSolution:
             v = out.objective_function_value
+            if v is not None and math.isfinite(v) and (self.objective is None or v <= self.objective):
+                self.solution = [float(x) for x in out.mip_solution]
         else:
             v = out.mip_primal_bound
         if v is not None and math.isfinite(v):
@@ -290,8 +293,15 @@ def _solve_highs(problem: pulp.LpProblem, s: Solver, start: dict | None = None, 
     has_primal = info.primal_solution_status == 2  # kSolutionStatusFeasible
     # a stop heard during presolve can end HiGHS with status "Not Set" rather than "interrupt"
     interrupted = ms == MS.kInterrupt or (solver.watch.stop and ms == MS.kNotset)
-    if interrupted and not relax and not has_primal and start and _start_is_plan(problem, start):
-        problem.assignVarsVals(start)  # HiGHS stopped before taking up the start: it is the best plan
+    kept = None  # HiGHS stopped without handing back a plan it had reported, or before taking up the start
+    if interrupted and not relax and not has_primal:
+        seen = solver.watch.solution
+        if seen is not None and len(seen) == len(problem.variables()):
+            kept = dict(zip((v.name for v in problem.variables()), seen))
+        elif start and _start_is_plan(problem, start):
+            kept = start
+    if kept is not None and _start_is_plan(problem, kept):
+        problem.assignVarsVals(kept)
         obj = pulp.value(problem.objective)
         bound = solver.watch.bound
         gap = _relative_gap(obj, bound)

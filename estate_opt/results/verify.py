@@ -239,7 +239,7 @@ def verify_plan(estate: Estate, out: Path, options: ModelOptions, summary: dict,
     report.add("access figures in summary.json recompute", not diff, diff)
     low = []
     for r in owners.itertuples():
-        floor = options.owner_minimum(r.owner)
+        floor = options.min_owner_position_for(r.owner)
         if floor is not None and r.net_annual_position_gbp < floor - 1e-6 * max(1.0, abs(r.net_annual_position_gbp)) - 1e-3:
             low.append(f"{r.owner} {r.net_annual_position_gbp:,.0f} < {floor:,.0f}")
     report.add("no organisation below its minimum net position", not low, "; ".join(low[:4]))
