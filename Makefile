@@ -24,7 +24,7 @@ browser:
 	else echo "note: chromium + chromium-driver not installed; browser tests will be skipped"; fi
 
 demo: setup
-	$(BIN)/estate-opt run scenarios/trafford.yaml --out runs/trafford --overwrite
+	$(BIN)/estate-opt run scenarios/trafford.yaml --out runs/trafford --overwrite --allow-gap
 	$(BIN)/estate-opt verify runs/trafford
 
 test: setup browser
