@@ -219,6 +219,10 @@ class _HiGHS(pulp.HiGHS):
                 h.run()
             except Exception as exc:  # noqa: BLE001 -- surfaced in the calling thread
                 failure.append(exc)
+            finally:
+                # HiGHS's task scheduler belongs to the thread that ran it; left alive, its worker
+                # threads abort the process at exit ("terminate called without an active exception").
+                h.resetThreadScheduler(True)
 
         worker = threading.Thread(target=run, name="highs", daemon=True)
         w.t0 = w.last = time.perf_counter()
