@@ -358,5 +358,17 @@ def _frontier(args) -> int:
     return OK
 
 
+def entry() -> None:
+    """The console command: ``main`` as a process exit code."""
+    code = main()
+    if code == INTERRUPTED:
+        # A solver stopped by Ctrl-C may leave native threads behind (HiGHS's scheduler); the C++ runtime
+        # can abort while tearing them down at exit, so leave at once once everything is flushed.
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    sys.exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    entry()
