@@ -184,8 +184,7 @@ def _scenario(args):
     from estate_opt.inputs.scenario import load_scenario
 
     sc = load_scenario(args.scenario)
-    for k, v in _solver_overrides(args).items():
-        setattr(sc.solver, k, v)
+    sc.solver.override(_solver_overrides(args))
     return sc
 
 

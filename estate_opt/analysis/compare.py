@@ -44,8 +44,7 @@ def plan_for(path: Path, runs: Path, reuse: bool = True, progress=lambda m: None
     from estate_opt.run import run_scenario
 
     sc = load_scenario(path)
-    for k, v in (solver_overrides or {}).items():
-        setattr(sc.solver, k, v)
+    sc.solver.override(solver_overrides)
     folder = runs / Path(path).stem
     if reuse and (folder / "summary.json").exists() and same_settings(
             json.loads((folder / "summary.json").read_text()), sc):

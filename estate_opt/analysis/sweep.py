@@ -86,8 +86,7 @@ def scenario_for(job: Job, overrides: dict | None = None):
             raise InputError(InputProblem(str(job.area), f"the area folder lacks {', '.join(missing)}",
                                           f"every area needs the files the scenario {job.scenario.name} reads"))
         sc.name = f"{sc.name} — {job.area.name}"
-    for k, v in (overrides or {}).items():
-        setattr(sc.solver, k, v)
+    sc.solver.override(overrides)
     return sc
 
 

@@ -106,6 +106,11 @@ class Solver:
     log: bool = False  # stream the solver's own log
     options: dict = field(default_factory=dict)  # extra HiGHS options by name (e.g. mip_heuristic_effort: 0.3)
 
+    def override(self, settings: dict | None) -> None:
+        """Apply command-line overrides (setting name -> value), the one place they are applied."""
+        for k, v in (settings or {}).items():
+            setattr(self, k, v)
+
 
 SERVICE_OVERRIDES = ("max_travel_min", "required_share", "catchment_max_min", "move_cost_gbp_per_m2",
                      "space_m2_per_unit", "demand_rate", "min_site_m2", "incompatible_with")

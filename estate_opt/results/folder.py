@@ -171,8 +171,7 @@ def load_single_period_plan(out_dir: str | Path, solver_overrides: dict | None =
     if plan.programme is not None:
         raise InputError(InputProblem(str(out_dir), "this is a phased plan (a programme); this analysis answers "
                                       "single-period plans", "run the scenario without phasing: and analyse that run"))
-    for k, v in (solver_overrides or {}).items():
-        setattr(scenario.solver, k, v)
+    scenario.solver.override(solver_overrides)
     return plan, estate, summary, scenario
 
 
