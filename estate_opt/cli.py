@@ -197,7 +197,8 @@ def _run(args) -> int:
     out = args.out or Path("runs") / args.scenario.stem
     plan, folder = run_scenario(sc, out, overwrite=args.overwrite, progress=progress, pack=not args.no_pack)
     k, r = plan.kpis, plan.result
-    print(f"{plan.scenario}: {r.status.value.upper()}, gap {_pct(r.gap)} ({r.solver}, {r.seconds:.1f} s)")
+    within = r.proven_within("" if plan.programme is not None else "/yr")
+    print(f"{plan.scenario}: {r.status.value.upper()}, gap {_pct(r.gap)}: {within} ({r.solver}, {r.seconds:.1f} s)")
     print(f"  sites kept {k['sites_after']} of {k['sites_before']}; floor area {k['floor_area_before_m2']:,.0f} -> "
           f"{k['floor_area_after_m2']:,.0f} m²")
     print(f"  running cost saving £{k['annual_running_saving_gbp']:,.0f}/yr; capital receipts "

@@ -34,6 +34,7 @@ def test_run_writes_every_output_and_verify_passes(line, tmp_path, capsys):
         assert (out / name).stat().st_size > 0, name
     summary = json.loads((out / "summary.json").read_text())
     assert summary["status"] == "optimal" and summary["gap"] == 0.0 and summary["proven_optimal"]
+    assert summary["gap_abs"] == 0.0 and "within £0/yr (0.0000%) of the best possible plan" in captured.out
     assert set(summary["inputs"]) == {"sites", "services", "zones", "occupation"}
     assert all(len(v["sha256"]) == 64 for v in summary["inputs"].values())
     assert summary["versions"]["pulp"] and summary["settings"]["solver"]["name"] == "highs"
@@ -117,6 +118,8 @@ def test_time_limited_plan_is_not_called_optimal(tmp_path, capsys):
     assert "NOT proven optimal" in captured.err and "FEASIBLE" in captured.out
     summary = json.loads((tmp_path / "run" / "summary.json").read_text())
     assert summary["status"] == "feasible" and not summary["proven_optimal"] and summary["gap"] > 1e-3
+    gap_abs = summary["objective"] - summary["bound"]  # the gap in money, as the board reads it
+    assert summary["gap_abs"] == pytest.approx(gap_abs) and f"within £{gap_abs:,.0f}/yr" in captured.out
 
 
 def test_cbc_time_limit_is_honest(tmp_path, capsys):

@@ -69,9 +69,23 @@ class SolveResult:
     log: list[str] = field(default_factory=list)
     interrupted: bool = False  # stopped by Ctrl-C (or the progress callback): the best plan so far
 
+    @property
+    def gap_abs(self) -> float | None:
+        """objective - bound, in the objective's unit (£/yr for a plan, £ NPV for a programme)."""
+        if self.objective is None or self.bound is None or not math.isfinite(self.bound):
+            return None
+        return max(0.0, self.objective - self.bound)
+
     def describe(self) -> str:
         gap = "n/a" if self.gap is None else f"{self.gap:.4%}"
         return f"{self.status.value} (gap {gap}, {self.solver} {self.seconds:.1f} s)"
+
+    def proven_within(self, unit: str = "/yr") -> str:
+        """The gap as a board reads it: 'within £1,754/yr (0.0088%) of the best possible plan'."""
+        if self.gap_abs is None:
+            return "with no proven bound on how far it is from the best possible plan"
+        rel = "" if self.gap is None else f" ({self.gap:.4%})"
+        return f"within £{self.gap_abs:,.0f}{unit}{rel} of the best possible plan"
 
 
 @dataclass(frozen=True)

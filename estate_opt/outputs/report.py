@@ -39,15 +39,17 @@ def context(plan, summary: dict, images: dict[str, bytes]) -> dict:
     sites = plan.sites.set_index("site_id")
     name_of = sites["name"].to_dict()
     gap = "n/a" if r.gap is None else f"{r.gap:.4%}"
+    per = "" if plan.programme is not None else "/yr"
     if r.status is Status.OPTIMAL:
         headline = "Proven optimal."
-        detail = (f"The solver ({r.solver} {r.solver_version}) proved that no plan meeting the board's rules has a "
-                  f"lower annual equivalent cost: the gap between this plan and the best possible is {gap} "
-                  f"(tolerance {r.gap_tolerance:g}).")
+        detail = (f"The solver ({r.solver} {r.solver_version}) proved this plan {r.proven_within(per)} meeting the "
+                  f"board's rules (tolerance {r.gap_tolerance:g}): no plan costs less by more than that, so options "
+                  "that differ by less are ties, not choices.")
     else:
         headline = "NOT proven optimal."
-        detail = (f"The solver stopped ({r.message}) before proving this plan the best: a better plan may cost up to "
-                  f"{gap} less. Run again with a longer time limit before relying on the ranking of close options.")
+        detail = (f"The solver stopped ({r.message}) before proving this plan the best: it is proven only "
+                  f"{r.proven_within(per)}, so a better plan may cost up to that much less. Run again with a longer "
+                  "time limit before relying on the ranking of close options.")
     access = plan.services
     short = access[access.share_within_after + 1e-9 < access.share_within_before]
     if short.empty:
@@ -106,7 +108,9 @@ def context(plan, summary: dict, images: dict[str, bytes]) -> dict:
     econ = settings.get("economics", {})
     phased = plan.programme is not None
     unit = "gbp" if phased else "gbp_yr"
-    solver_rows = [("Status", r.status.value), ("Optimality gap", gap), ("Gap tolerance", f"{r.gap_tolerance:g}"),
+    solver_rows = [("Status", r.status.value), ("Optimality gap", gap),
+                   ("Proven distance from the best possible plan", fmt(r.gap_abs, unit)),
+                   ("Gap tolerance", f"{r.gap_tolerance:g}"),
                    ("Objective (net present value of the programme)" if phased else
                     "Objective (annual equivalent cost)", fmt(r.objective, unit)),
                    ("Best bound proven", fmt(r.bound, unit)), ("Solver", f"{r.solver} {r.solver_version}"),
