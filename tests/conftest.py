@@ -78,7 +78,7 @@ SLOW_ELSEWHERE = {
     "tests/test_cli.py::test_time_limited_plan_is_not_called_optimal",
     "tests/test_engine.py::test_ctrl_c_with_a_plan_returns_it_labelled_with_its_gap",
     "tests/test_engine.py::test_a_progress_callback_can_stop_the_solve_and_keep_the_best_plan",
-    "tests/test_interrupt.py::test_ctrl_c_during_the_solve_stops_promptly_and_writes_nothing",
+    "tests/test_interrupt.py::test_ctrl_c_during_the_solve_stops_promptly_and_keeps_the_best_plan_or_nothing",
 }
 
 

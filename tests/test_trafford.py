@@ -121,7 +121,7 @@ def test_model_docs_cover_every_constraint_family():
 
     families = [n for n in dir(m) if n.startswith("define_")]
     text = (ROOT / "docs" / "model.md").read_text()
-    for word in ("Demand served", "Access standard", "Strong linking", "Capacity", "Fit-out", "Incompatible",
+    for word in ("Demand served", "Access standard", "Linking", "Capacity", "Fit-out", "Incompatible",
                  "Board limits", "Valid inequality", "annual equivalent cost"):
         assert word in text and word.lower() in m.__doc__.lower(), word
     assert len(families) >= 10
