@@ -98,3 +98,22 @@ def test_a_zone_limit_of_zero_is_not_the_decile_limit(estate):
     scales = _scales(estate, ModelOptions(max_travel_increase=0.0, max_decile_travel_increase=3.0))
     assert scales["Zone-travel_increase"] == {1.0}  # its own limit, 0 (at least 1), not the decile's 3
     assert scales["Decile-travel_increase"] == {3.0}
+
+
+def test_aggregated_point_link_has_the_same_optimum_as_per_share_rows(estate):
+    """3b (one row per service point) cuts off no plan and admits none that 3a's per-share rows forbid."""
+    from estate_opt.inputs.scenario import Solver
+    from estate_opt.model.solve import Status, solve
+
+    results = {}
+    for link in ("aggregated", "per_share"):
+        model = build_model(estate, ModelOptions(point_link=link, max_sites=2))
+        result = solve(model.problem, Solver(mip_gap=0.0))
+        assert result.status is Status.OPTIMAL
+        shares = {(z, k, s): x.varValue for z, k, s, x in model.pairs[["zone_id", "service_id", "site_id", "x"]]
+                  .itertuples(index=False)}
+        hosted = {key: h.varValue for key, h in model.host.items()}
+        assert all(v < 1e-9 or hosted[(k, s)] > 0.5 for (z, k, s), v in shares.items())  # no share without h
+        results[link] = (result.objective, model.problem.numConstraints())
+    assert results["aggregated"][0] == pytest.approx(results["per_share"][0], rel=1e-9)
+    assert results["aggregated"][1] < results["per_share"][1]

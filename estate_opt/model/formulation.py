@@ -111,6 +111,7 @@ class ModelOptions:
     min_owner_position_by_owner: dict = field(default_factory=dict)  # owner -> £/yr
     max_travel_increase: float | None = None  # minutes, per zone and service
     max_decile_travel_increase: float | None = None  # minutes, per deprivation decile and service
+    point_link: str = "aggregated"  # 3b as one row per service point, or "per_share" (x <= h, the old engine)
 
     @classmethod
     def from_scenario(cls, sc: Scenario) -> ModelOptions:
@@ -307,10 +308,10 @@ def define_access(m: EstateModel, estate: Estate):
 
 
 def define_share_link(m: EstateModel, estate: Estate):
-    """3a. A share needs its site kept: x <= y, one row per share, where the site's only service is k."""
+    """3a. A share needs its site kept: x <= y, one row per share, where the site's only service is k
+    (and x <= h for every share with ``point_link="per_share"``)."""
     h_of = m.host.to_dict()  # dict lookups: Series lookups cost ~20x more per pair
-    own = ~_has_own_host(m)
-    p = m.pairs[own]
+    p = m.pairs if m.options.point_link == "per_share" else m.pairs[~_has_own_host(m)]
     for z, k, s, x in zip(p.zone_id.tolist(), p.service_id.tolist(), p.site_id.tolist(), p.x.tolist()):
         yield (z, k, s), _at_most(x, h_of[(k, s)])
 
@@ -324,6 +325,8 @@ def define_point_link(m: EstateModel, estate: Estate):
     service, the classic facility-location link) the per-share rows stay (3a): they are what makes
     p-median and capacitated facility location fast.
     """
+    if m.options.point_link == "per_share":
+        return
     h_of = m.host.to_dict()
     p = m.pairs[_has_own_host(m)]
     for (k, s), g in p.groupby(["service_id", "site_id"], sort=False):
