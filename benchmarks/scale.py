@@ -13,6 +13,7 @@ benchmarks/results/scale.jsonl.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import resource
 import subprocess
@@ -24,7 +25,8 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
 
-def one(n_sites: int, zones_per_site: float, n_services: int, seed: int, time_limit: float) -> dict:
+def one(n_sites: int, zones_per_site: float, n_services: int, seed: int, time_limit: float,
+        link: str = "aggregated") -> dict:
     from estate_opt.inputs.estate import build_estate
     from estate_opt.inputs.scenario import Solver
     from estate_opt.inputs.synthetic import generate
@@ -36,7 +38,7 @@ def one(n_sites: int, zones_per_site: float, n_services: int, seed: int, time_li
     estate = build_estate(raw, sc)
     estate_s = time.perf_counter() - t0
     t0 = time.perf_counter()
-    model = build_model(estate, ModelOptions.from_scenario(sc))
+    model = build_model(estate, dataclasses.replace(ModelOptions.from_scenario(sc), point_link=link))
     build_s = time.perf_counter() - t0
     result = solve(model.problem, Solver(time_limit_s=time_limit))
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -45,7 +47,7 @@ def one(n_sites: int, zones_per_site: float, n_services: int, seed: int, time_li
             "constraints": model.problem.numConstraints(), "estate_s": round(estate_s, 2),
             "build_s": round(build_s, 2), "solve_s": round(result.seconds, 2), "status": result.status.value,
             "gap": result.gap, "objective": result.objective, "peak_mb": round(peak_mb), "seed": seed,
-            "time_limit_s": time_limit}
+            "time_limit_s": time_limit, "point_link": link, "bound": result.bound}
 
 
 def main(argv=None) -> int:
@@ -55,16 +57,19 @@ def main(argv=None) -> int:
     ap.add_argument("--services", type=int, default=6)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--time-limit", type=float, default=300.0)
+    ap.add_argument("--link", default="aggregated", choices=["aggregated", "per_share"],
+                    help="the model's service-point link (per_share: the previous engine)")
     ap.add_argument("--one", type=int, help=argparse.SUPPRESS)  # internal: run one size in this process
     args = ap.parse_args(argv)
     if args.one:
-        print(json.dumps(one(args.one, args.zones_per_site, args.services, args.seed, args.time_limit)))
+        print(json.dumps(one(args.one, args.zones_per_site, args.services, args.seed, args.time_limit, args.link)))
         return 0
     out = HERE / "results"
     out.mkdir(exist_ok=True)
     for n in args.sizes:
         cmd = [sys.executable, __file__, "--one", str(n), "--zones-per-site", str(args.zones_per_site),
-               "--services", str(args.services), "--seed", str(args.seed), "--time-limit", str(args.time_limit)]
+               "--services", str(args.services), "--seed", str(args.seed), "--time-limit", str(args.time_limit),
+               "--link", args.link]
         proc = subprocess.run(cmd, capture_output=True, text=True)
         line = proc.stdout.strip().splitlines()[-1] if proc.returncode == 0 and proc.stdout.strip() else \
             json.dumps({"sites": n, "error": proc.stderr.strip().splitlines()[-1:]})
