@@ -320,8 +320,9 @@ def define_point_link(m: EstateModel, estate: Estate):
     """3b. A service point serves only if present: sum_z (d/D) x <= h, one row per (k, s) with its own h.
 
     Per-share rows x <= h here too would be a tighter LP, but HiGHS separates them itself as implied-bound
-    cuts where they bind, and without them the LP of a multi-service estate is a tenth the size: Trafford's
-    proof took 237 s with them and 82 s without (benchmarks/engine.py). Where h is the site's y (one
+    cuts where they bind, and without them the LP of a multi-service estate is a ninth the size: Trafford's
+    proof took 237 s (not done in 300 s in the same run) with them and 81-137 s without, by HiGHS seed
+    (benchmarks/engine.py). Where h is the site's y (one
     service, the classic facility-location link) the per-share rows stay (3a): they are what makes
     p-median and capacitated facility location fast.
     """
@@ -605,7 +606,7 @@ FAMILIES = (
     Family("Service-point_link", "3b", "Linking (service point)",
            "`Σ_z (d[z,k] / D[k,s]) x[z,k,s] ≤ h[k,s]` where `k` has its own host variable at `s` (`D[k,s]`: the "
            "demand that could use the point): a point serves only if present. Per-share rows are left to the "
-           "solver's implied-bound cuts (a tenth the LP, a third the proof time on Trafford).", define_point_link),
+           "solver's implied-bound cuts (a ninth the LP, half the proof time or less on Trafford).", define_point_link),
     Family("Service-link", "3c", "Strong linking (site)",
            "`h[k,s] ≤ y[s]`: a service needs its site kept (left out where `h[k,s]` is `y[s]`).", define_service_link),
     Family("Site-capacity", "4", "Capacity", "`Σ_{k,z} σ[k] d[z,k] x[z,k,s] ≤ a[s] y[s]` (m²).", define_capacity,
