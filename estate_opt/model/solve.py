@@ -25,6 +25,7 @@ import enum
 import math
 import os
 import re
+import select
 import signal
 import subprocess
 import sys
@@ -240,18 +241,17 @@ class _HiGHS(pulp.HiGHS):
 
         worker = threading.Thread(target=run, name="highs", daemon=True)
         w.t0 = w.last = time.perf_counter()
-        worker.start()
-        while worker.is_alive():
-            try:
-                worker.join(0.2)
+        with _ctrl_c_presses() as presses:
+            worker.start()
+            while worker.is_alive():
+                for _ in range(presses(0.2)):
+                    self.interrupts += 1
+                    w.stop = True
+                    if self.interrupts >= 3:
+                        raise KeyboardInterrupt
+                    print("estate-opt: stopping the solver; the best plan so far is kept (Ctrl-C twice more to "
+                          "abandon)", file=sys.stderr)
                 w.report()
-            except KeyboardInterrupt:
-                self.interrupts += 1
-                w.stop = True
-                if self.interrupts >= 3:
-                    raise
-                print("estate-opt: stopping the solver; the best plan so far is kept (Ctrl-C twice more to abandon)",
-                      file=sys.stderr)
         w.report(force=True)
         if failure:
             raise failure[0]
@@ -263,6 +263,42 @@ class _HiGHS(pulp.HiGHS):
             return super().createAndConfigureSolver(lp)
         with _no_banner():
             super().createAndConfigureSolver(lp)
+
+
+@contextlib.contextmanager
+def _ctrl_c_presses():
+    """Yield ``presses(timeout)``: wait up to ``timeout`` s and return how many Ctrl-C came meanwhile.
+
+    On the main thread Ctrl-C is counted through a wakeup pipe that the interpreter's C-level handler
+    writes to, whichever thread the kernel hands the signal to: under load, a KeyboardInterrupt meant for
+    a thread waiting on the HiGHS thread was seen never to be raised (the solve then ran to its limit).
+    Elsewhere (a worker thread of a web server) it only waits; the caller stops solves by its callback.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield lambda timeout: (time.sleep(timeout), 0)[1]
+        return
+    read, write = os.pipe()
+    os.set_blocking(read, False)
+    os.set_blocking(write, False)
+    old_fd = signal.set_wakeup_fd(write, warn_on_full_buffer=False)
+    old_handler = signal.signal(signal.SIGINT, lambda signum, frame: None)  # counted from the pipe instead
+
+    def presses(timeout: float) -> int:
+        ready, _, _ = select.select([read], [], [], timeout)
+        if not ready:
+            return 0
+        try:
+            return os.read(read, 512).count(bytes([signal.SIGINT]))
+        except BlockingIOError:
+            return 0
+
+    try:
+        yield presses
+    finally:
+        signal.signal(signal.SIGINT, old_handler)
+        signal.set_wakeup_fd(old_fd)
+        os.close(read)
+        os.close(write)
 
 
 @contextlib.contextmanager
