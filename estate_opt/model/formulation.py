@@ -253,10 +253,10 @@ def define_host(prob: pulp.LpProblem, estate: Estate, keep: pd.Series) -> tuple[
     clash = {k for k, others in estate.services.incompatible_with.items() if others} | \
             {o for others in estate.services.incompatible_with for o in others} | \
             set(estate.services.index[estate.services.min_site_m2 > 0])  # need their own h
-    separate_sites = set(used.site_id[used.service_id.isin(clash)])
+    separate_sites = set(used.site_id[used.service_id.isin(clash)]) | set(per_site.index[per_site > 1])
     own = {}
     for k, s in used.itertuples(index=False):
-        if per_site[s] == 1 and s not in separate_sites:
+        if s not in separate_sites:
             own[(k, s)] = keep[s]  # sole service: present iff the site is kept
         else:
             own[(k, s)] = prob.add_variable(f"Service-host_{safe(k)}_{safe(s)}", cat=pulp.LpBinary)
@@ -331,17 +331,12 @@ def define_point_link(m: EstateModel, estate: Estate):
     h_of = m.host.to_dict()
     p = m.pairs[_has_own_host(m)]
     for (k, s), g in p.groupby(["service_id", "site_id"], sort=False):
-        total = float(g.demand.sum())
-        weights = g.demand / total if total > 0 else pd.Series(1.0, index=g.index)
-        yield (k, s), _sum(g.x, weights) - h_of[(k, s)] <= 0
+        yield (k, s), _sum(g.x, g.demand / g.demand.sum()) - h_of[(k, s)] <= 0  # pairs have demand > 0
 
 
 def _has_own_host(m: EstateModel) -> pd.Series:
     """Per pair: does its service have its own host variable h at the site (not the site's y)?"""
-    y_of, h_of = m.keep.to_dict(), m.host.to_dict()
-    p = m.pairs
-    return pd.Series([h_of[(k, s)] is not y_of[s] for k, s in zip(p.service_id.tolist(), p.site_id.tolist())],
-                     index=p.index, dtype=bool)
+    return m.pairs.site_id.isin(m.separate_sites)
 
 
 def define_service_link(m: EstateModel, estate: Estate):
